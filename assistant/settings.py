@@ -1,0 +1,56 @@
+"""All settings, read once at an entry point from ASSISTANT_* environment variables."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    # Where things live
+    data_dir: Path = Path("data")
+    articles_dir: Path = Path("knowledge/articles")
+    chroma_host: str | None = None  # set to use a Chroma server instead of the embedded store
+    chroma_port: int = 8000
+
+    # Web
+    host: str = "127.0.0.1"
+    port: int = 7860
+    root_path: str = ""
+    admin_user: str = "admin"
+    admin_password: SecretStr | None = None  # the staff console is off without one
+    max_upload_mb: int = 10
+
+    # The clinic (filled into the disclaimer, decline and emergency templates)
+    clinic_name: str = "RegeneSpine"
+    booking_url: str = "https://clinic.example/book-a-consultation"
+    emergency_number: str = "911"
+
+    # Embeddings and splitting (recorded in the index: changing them rebuilds it)
+    embedding_model: str = ""  # empty: the bundled all-MiniLM-L6-v2
+    chunk_tokens: int = 200  # body tokens per chunk; the title and section fill the rest of 256
+    chunk_overlap_tokens: int = 40
+
+    # Retrieval
+    retrieve_passages: int = 8
+    rrf_k: int = 60
+    vector_weight: float = 1.0
+    bm25_weight: float = 1.0
+    min_similarity: float = 0.30  # best passage's cosine below this: decline with no_sources
+
+    # Answers
+    answer_backend: Literal["extractive", "openai", "llamacpp"] = "extractive"
+    answer_sentences: int = 3
+    llm_base_url: str = "http://127.0.0.1:8080/v1"
+    llm_model: str = "local"
+    llm_api_key: SecretStr = SecretStr("not-needed")
+    llm_model_path: Path | None = None  # GGUF file for the llamacpp backend
+    llm_timeout_s: float = 60.0
+
+    @property
+    def texts_dir(self) -> Path:
+        """The clinic's own wording overrides the shipped templates from here."""
+        return self.data_dir / "texts"

@@ -1,0 +1,33 @@
+"""Fixed texts (disclaimers, refusals, emergency advice, prompts) as editable templates.
+
+The package ships defaults in assistant/texts/; a file of the same name in the data dir's texts
+folder replaces it, so the clinic changes the wording without touching code.
+"""
+
+from importlib import resources
+from pathlib import Path
+
+from .settings import Settings
+
+PACKAGE_TEXTS = resources.files("assistant") / "texts"
+
+
+def read_text(name: str, texts_dir: Path | None = None) -> str:
+    """The raw template `name` (e.g. "disclaimer.md"): the clinic's copy if it has one."""
+    if texts_dir is not None and (texts_dir / name).is_file():
+        return (texts_dir / name).read_text(encoding="utf-8").strip()
+    return (PACKAGE_TEXTS / name).read_text(encoding="utf-8").strip()
+
+
+def render(name: str, settings: Settings) -> str:
+    """The template filled from settings: {clinic_name}, {booking_url}, {emergency_number}."""
+    return read_text(name, settings.texts_dir).format(
+        clinic_name=settings.clinic_name,
+        booking_url=settings.booking_url,
+        emergency_number=settings.emergency_number,
+    )
+
+
+def disclaimer_for(kind: str, settings: Settings) -> str:
+    """The disclaimer a reply of this kind carries; emergencies get no booking offer."""
+    return render("disclaimer-emergency.md" if kind == "emergency" else "disclaimer.md", settings)

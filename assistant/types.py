@@ -1,0 +1,85 @@
+"""The plain values that flow between stages."""
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ReplyKind = Literal["answer", "decline", "emergency"]
+DeclineReason = Literal[
+    "dose", "diagnosis", "injection", "empty", "off_topic", "language", "no_sources"
+]
+
+
+@dataclass(frozen=True)
+class Article:
+    source: str  # path relative to the folder it was ingested from, e.g. "whiplash.md"
+    folder: str  # absolute path of that folder
+    title: str
+    text: str  # Markdown body; "## " headings mark sections
+    content_hash: str
+    url: str | None = None
+    reviewed: str | None = None  # ISO date of the last clinical review
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    source: str
+    title: str
+    section: str
+    text: str  # the passage as a visitor would read it
+    position: int
+
+    @property
+    def embedded_text(self) -> str:
+        """What the model and BM25 see: the article title and section give context."""
+        heading = f"{self.title} - {self.section}" if self.section else self.title
+        return f"{heading}\n{self.text}"
+
+
+@dataclass(frozen=True)
+class Passage:
+    chunk: Chunk
+    score: float  # fused retrieval score, higher is better
+    similarity: float  # cosine similarity to the question (0 if only BM25 found it)
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    title: str
+    source: str
+    url: str | None
+    snippet: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the guard decided before retrieval."""
+
+    kind: ReplyKind  # "emergency" or "decline"
+    reason: DeclineReason | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    kind: ReplyKind
+    text: str
+    disclaimer: str
+    reason: DeclineReason | None = None
+    citations: tuple[Citation, ...] = ()
+    sources: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "reason": self.reason,
+            "text": self.text,
+            "citations": [
+                {"n": c.n, "title": c.title, "source": c.source, "url": c.url, "snippet": c.snippet}
+                for c in self.citations
+            ],
+            "disclaimer": self.disclaimer,
+            "sources": list(self.sources),
+        }
