@@ -83,3 +83,18 @@ class Reply:
             "disclaimer": self.disclaimer,
             "sources": list(self.sources),
         }
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """What the index knows about one ingested article (the commit point of its chunks)."""
+
+    source: str
+    folder: str
+    title: str
+    content_hash: str
+    chunks: int
+    ingested_at: str  # ISO timestamp
+    url: str | None = None
+    reviewed: str | None = None
+    tags: tuple[str, ...] = ()

@@ -1,0 +1,51 @@
+# `make run` serves the app; `make test` runs the whole suite. Both create .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
+TORCH := torch==2.13.0
+SHARED ?= ../shared
+
+.PHONY: setup setup-dev browser run test lint eval bench clean
+
+setup: $(VENV)/.installed
+
+# torch first, pinned: a bare `torch` requirement would pull a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade pip
+	$(PIP) $(TORCH)
+	$(PIP) -e .
+	touch $@
+
+setup-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) -e '.[dev]'
+	touch $@
+
+# Browser tests drive Debian's Chromium (never a downloaded browser build).
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Chromium from Debian's packages (browser tests)..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+run: setup
+	$(BIN)/python ingest.py --sync || [ $$? -eq 1 ]  # a broken article is reported, not fatal
+	$(BIN)/python app.py
+
+lint: setup-dev
+	$(BIN)/ruff check assistant tests app.py ingest.py
+
+test: setup-dev browser lint
+	$(BIN)/python -m pytest
+
+eval: setup-dev
+	$(BIN)/python -m assistant.gate --shared $(SHARED)
+
+bench: setup-dev
+	$(BIN)/python -m assistant.bench --shared $(SHARED)
+
+clean:
+	rm -rf $(VENV) data

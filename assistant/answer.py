@@ -1,0 +1,128 @@
+"""Answerers: passages -> answer text with [n] markers, and the citations it uses.
+
+The offline default quotes the best sentences verbatim; the generative one asks a chat model
+(through LangChain) to write from the same numbered passages, and falls back to quoting when
+the model's answer does not cite them properly.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .cite import citations_valid, make_citations
+from .types import Citation, Passage
+
+SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
+MIN_SENTENCE_CHARS = 25
+MAX_PASSAGES = 6
+MAX_ARTICLES = 2
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    citations: tuple[Citation, ...]
+
+
+def sentences_of(text: str) -> list[str]:
+    """Sentences and list items of a passage, in order."""
+    out = []
+    for block in text.split("\n"):
+        block = re.sub(r"^\s*(?:[-*]|\d+[.)])\s+", "", block).strip()
+        if block:
+            out.extend(s.strip() for s in SENTENCE_END.split(block) if s.strip())
+    return out
+
+
+class ExtractiveAnswerer:
+    """Quotes the sentences of the retrieved passages closest in meaning to the question."""
+
+    def __init__(self, embeddings, max_sentences: int = 3,
+                 keep_sentence: Callable[[str], bool] = lambda s: True):
+        self.embeddings = embeddings
+        self.max_sentences = max_sentences
+        self.keep_sentence = keep_sentence
+
+    def answer(self, question: str, query_vector, passages: list[Passage]) -> Draft | None:
+        articles = list(dict.fromkeys(p.chunk.source for p in passages))[:MAX_ARTICLES]
+        candidates = []  # (passage rank, sentence index, passage, sentence)
+        for rank, p in enumerate(passages[:MAX_PASSAGES]):
+            if p.chunk.source not in articles:
+                continue
+            for i, sentence in enumerate(sentences_of(p.chunk.text)):
+                if (len(sentence) >= MIN_SENTENCE_CHARS and not sentence.endswith(":")
+                        and self.keep_sentence(sentence)):
+                    candidates.append((rank, i, p, sentence))
+        if not candidates:
+            return None
+
+        vectors = self.embeddings.encode([c[3] for c in candidates])
+        similarity = vectors @ np.asarray(query_vector, dtype=np.float32)
+        # The passage's own rank and fit count too: a sentence reads best in its context.
+        scores = [0.7 * float(sim) + 0.3 * c[2].similarity - 0.02 * c[0]
+                  for c, sim in zip(candidates, similarity, strict=True)]
+        order = sorted(range(len(candidates)), key=lambda i: scores[i], reverse=True)
+
+        best = scores[order[0]]
+        chosen = []
+        seen_text = set()
+        for i in order:
+            if len(chosen) == self.max_sentences or scores[i] < 0.6 * best:
+                break
+            key = candidates[i][3].lower()
+            if key not in seen_text:
+                seen_text.add(key)
+                chosen.append(i)
+
+        # Lead with the best article; keep each article's sentences in reading order.
+        first_article = candidates[chosen[0]][2].chunk.source
+        chosen.sort(key=lambda i: (
+            candidates[i][2].chunk.source != first_article,
+            articles.index(candidates[i][2].chunk.source),
+            candidates[i][2].chunk.position, candidates[i][1],
+        ))
+        used_passages = [candidates[i][2] for i in chosen]
+        citations = make_citations(used_passages)
+        number = {c.source: c.n for c in citations}
+        text = " ".join(
+            f"{candidates[i][3]} [{number[candidates[i][2].chunk.source]}]" for i in chosen
+        )
+        return Draft(text=text, citations=tuple(citations))
+
+
+class ChatAnswerer:
+    """A chat model writes the answer from numbered passages; quoting is the fallback."""
+
+    def __init__(self, chat_model, prompt: str, fallback: ExtractiveAnswerer,
+                 keep_sentence: Callable[[str], bool] = lambda s: True):
+        self.chat_model = chat_model
+        self.prompt = prompt
+        self.fallback = fallback
+        self.keep_sentence = keep_sentence
+
+    def answer(self, question: str, query_vector, passages: list[Passage]) -> Draft | None:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        shown = passages[:MAX_PASSAGES]
+        citations = make_citations(shown)
+        number = {c.source: c.n for c in citations}
+        context = "\n\n".join(
+            f"[{number[p.chunk.source]}] {p.chunk.title} - {p.chunk.section}\n{p.chunk.text}"
+            for p in shown
+        )
+        try:
+            reply = self.chat_model.invoke([
+                SystemMessage(self.prompt),
+                HumanMessage(f"Passages:\n{context}\n\nQuestion: {question}"),
+            ])
+            text = str(reply.content).strip()
+        except Exception:  # a model server that is down must not break the chat
+            return self.fallback.answer(question, query_vector, passages)
+        text = " ".join(s for s in sentences_of(text) if self.keep_sentence(s))
+        retrieved = {c.source for c in citations}
+        if not citations_valid(text, citations, retrieved):
+            return self.fallback.answer(question, query_vector, passages)
+        used = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+        return Draft(text=text, citations=tuple(c for c in citations if c.n in used))

@@ -1,0 +1,119 @@
+"""The Assistant: guard -> retrieve -> answer -> cite -> disclaim, for the CLI and the web."""
+
+import threading
+from collections.abc import Iterator
+
+from .answer import ChatAnswerer, ExtractiveAnswerer
+from .embed import load_embeddings
+from .followup import standalone_query
+from .guard import Guard, unsafe_answer_sentence
+from .retrieve import Retrieval, RetrievalSettings, Retriever
+from .settings import Settings
+from .store import Store, open_store
+from .texts import disclaimer_for, read_text, render
+from .types import Reply, Verdict
+
+MAX_QUERY_CHARS = 1000  # retrieval reads the start of a very long message; the guard reads all
+
+
+class Assistant:
+    def __init__(self, settings: Settings, store: Store | None = None, embeddings=None):
+        self.settings = settings
+        self.embeddings = embeddings or load_embeddings(settings.embedding_model)
+        self.store = store or open_store(settings)
+        self.guard = Guard(self.embeddings, settings.texts_dir)
+        self.retriever = Retriever(self.store, self.embeddings, RetrievalSettings(
+            passages=settings.retrieve_passages, rrf_k=settings.rrf_k,
+            vector_weight=settings.vector_weight, bm25_weight=settings.bm25_weight,
+        ))
+        self.answerer = build_answerer(settings, self.embeddings)
+        self.generation = self.store.generation()
+        self._refresh_lock = threading.Lock()
+
+    def refresh_if_changed(self) -> bool:
+        """Answer from what an ingest (this process or another) just finished, no restart."""
+        if self.store.generation() == self.generation:
+            return False
+        with self._refresh_lock:
+            generation = self.store.generation()
+            if generation != self.generation:
+                self.store.reopen()
+                self.retriever.refresh()
+                self.generation = generation
+                return True
+        return False
+
+    def ask(self, question: str, history: list[dict] | None = None) -> Reply:
+        self.refresh_if_changed()
+        question = question if isinstance(question, str) else ""
+        verdict = self.guard.check(question, history or [])
+        if verdict is not None:
+            return self.verdict_reply(verdict)
+
+        query = standalone_query(question.strip(), history)[:MAX_QUERY_CHARS]
+        query_vector = self.embeddings.encode([query])[0]
+        retrieval = self.retriever.search(query, query_vector)
+        if retrieval.best_similarity < self.settings.min_similarity:
+            return self.decline("no_sources", retrieval)
+        draft = self.answerer.answer(query, query_vector, list(retrieval.passages))
+        if draft is None:
+            return self.decline("no_sources", retrieval)
+        return Reply(
+            kind="answer", text=draft.text, citations=draft.citations,
+            disclaimer=disclaimer_for("answer", self.settings), sources=retrieval.sources,
+        )
+
+    def stream(self, question: str, history: list[dict] | None = None) -> Iterator[Reply]:
+        """The reply as it grows, word by word, then whole (the last one is the full reply)."""
+        reply = self.ask(question, history)
+        words = reply.text.split(" ")
+        for end in range(1, len(words), 4):
+            yield Reply(kind=reply.kind, reason=reply.reason, text=" ".join(words[:end]),
+                        disclaimer="", citations=(), sources=reply.sources)
+        yield reply
+
+    def verdict_reply(self, verdict: Verdict) -> Reply:
+        if verdict.kind == "emergency":
+            return Reply(kind="emergency", text=render("emergency.md", self.settings),
+                         disclaimer=disclaimer_for("emergency", self.settings))
+        return self.decline(verdict.reason or "off_topic", None)
+
+    def decline(self, reason: str, retrieval: Retrieval | None) -> Reply:
+        return Reply(
+            kind="decline", reason=reason, text=render(f"decline-{reason}.md", self.settings),
+            disclaimer=disclaimer_for("decline", self.settings),
+            sources=retrieval.sources if retrieval else (),
+        )
+
+
+def build_answerer(settings: Settings, embeddings):
+    extractive = ExtractiveAnswerer(
+        embeddings, settings.answer_sentences, keep_sentence=lambda s: not unsafe_answer_sentence(s)
+    )
+    match settings.answer_backend:
+        case "extractive":
+            return extractive
+        case "openai":
+            try:
+                from langchain_openai import ChatOpenAI
+            except ImportError as err:
+                raise ImportError("the openai backend needs: pip install langchain-openai") from err
+            model = ChatOpenAI(
+                base_url=settings.llm_base_url, model=settings.llm_model,
+                api_key=settings.llm_api_key.get_secret_value(), temperature=0,
+                timeout=settings.llm_timeout_s, max_retries=1, max_tokens=300,
+            )
+        case "llamacpp":
+            try:
+                from langchain_community.chat_models import ChatLlamaCpp
+            except ImportError as err:
+                raise ImportError(
+                    "the llamacpp backend needs: pip install langchain-community llama-cpp-python"
+                ) from err
+            model = ChatLlamaCpp(
+                model_path=str(settings.llm_model_path), n_ctx=4096, n_batch=512,
+                temperature=0, max_tokens=300, verbose=False,
+            )
+    prompt = read_text("prompt.md", settings.texts_dir)
+    return ChatAnswerer(model, prompt, extractive,
+                        keep_sentence=lambda s: not unsafe_answer_sentence(s))

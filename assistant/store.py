@@ -1,0 +1,229 @@
+"""Chroma, embedded or server, behind the few calls the index and retrieval need.
+
+Three collections: `chunks` (vectors and passages), `articles` (one record per article: the
+commit point of its chunks; a chunk whose content hash differs from its article's record is not
+live) and `index-info` (what built the index, and the generation counter).
+"""
+
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from .errors import StoreError
+from .types import ArticleRecord, Chunk
+
+CHUNKS, ARTICLES, INFO = "chunks", "articles", "index-info"
+INFO_ID = "info"
+GENERATION_FILE = "index-generation"
+PAGE = 5000  # Chroma caps how many records one call returns
+
+
+def chroma_settings():
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+class Store:
+    def __init__(self, data_dir: Path, chroma_host: str | None = None, chroma_port: int = 8000):
+        self.data_dir = Path(data_dir)
+        self.chroma_host = chroma_host
+        self.chroma_port = chroma_port
+        self._open()
+
+    @property
+    def embedded(self) -> bool:
+        return not self.chroma_host
+
+    def _open(self) -> None:
+        import chromadb
+
+        try:
+            if self.embedded:
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                self.client = chromadb.PersistentClient(
+                    path=str(self.data_dir / "chroma"), settings=chroma_settings()
+                )
+            else:
+                self.client = chromadb.HttpClient(
+                    host=self.chroma_host, port=self.chroma_port, settings=chroma_settings()
+                )
+            # Never let Chroma embed: it would download a model. We always pass vectors.
+            self.chunks = self.client.get_or_create_collection(
+                CHUNKS, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+            self.articles = self.client.get_or_create_collection(ARTICLES, embedding_function=None)
+            self.info_col = self.client.get_or_create_collection(INFO, embedding_function=None)
+        except Exception as err:  # chromadb raises many types; all mean "cannot use the store"
+            where = self.data_dir if self.embedded else f"{self.chroma_host}:{self.chroma_port}"
+            raise StoreError(
+                f"cannot open the Chroma store at {where} ({err}): "
+                "check ASSISTANT_DATA_DIR or that the Chroma server is running"
+            ) from err
+
+    def reopen(self) -> None:
+        """See another process's writes: an embedded client caches its index in memory."""
+        if self.embedded:
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
+        self._open()
+
+    # --- index info and generation -------------------------------------------------------
+
+    def info(self) -> dict:
+        got = self.info_col.get(ids=[INFO_ID], include=["metadatas"])
+        return dict(got["metadatas"][0]) if got["ids"] else {}
+
+    def set_info(self, **values) -> None:
+        merged = {**self.info(), **values}
+        self.info_col.upsert(ids=[INFO_ID], embeddings=[[0.0]], metadatas=[merged])
+
+    def generation(self) -> int:
+        """Changes whenever an ingest changed the index; readers reload when it does."""
+        if self.embedded:
+            marker = self.data_dir / GENERATION_FILE
+            try:
+                return int(marker.read_text())
+            except (OSError, ValueError):
+                return 0
+        return int(self.info().get("generation", 0))
+
+    def bump_generation(self) -> int:
+        generation = max(self.generation(), int(self.info().get("generation", 0))) + 1
+        self.set_info(generation=generation)
+        if self.embedded:
+            marker = self.data_dir / GENERATION_FILE
+            tmp = marker.with_suffix(".tmp")
+            tmp.write_text(str(generation))
+            tmp.replace(marker)  # atomic: a reader never sees half a number
+        return generation
+
+    # --- articles -------------------------------------------------------------------------
+
+    def article_records(self) -> dict[str, ArticleRecord]:
+        records = {}
+        for ids, metas in self._pages(self.articles, ["metadatas"]):
+            for source, meta in zip(ids, metas, strict=True):
+                values = dict(meta)
+                values["tags"] = tuple(json.loads(values.get("tags", "[]")))
+                values["url"] = values.get("url") or None
+                values["reviewed"] = values.get("reviewed") or None
+                records[source] = ArticleRecord(source=source, **{
+                    k: v for k, v in values.items() if k in ArticleRecord.__dataclass_fields__
+                })
+        return records
+
+    def commit_article(self, record: ArticleRecord) -> None:
+        meta = asdict(record)
+        del meta["source"]
+        meta["tags"] = json.dumps(list(record.tags))
+        meta = {k: ("" if v is None else v) for k, v in meta.items()}  # Chroma takes no None
+        self.articles.upsert(ids=[record.source], embeddings=[[0.0]], metadatas=[meta])
+
+    def forget_article(self, source: str) -> None:
+        self.articles.delete(ids=[source])
+
+    # --- chunks ---------------------------------------------------------------------------
+
+    def add_chunks(self, chunks: list[Chunk], vectors, content_hash: str, url: str | None) -> None:
+        for start in range(0, len(chunks), PAGE):
+            batch = chunks[start:start + PAGE]
+            self.chunks.upsert(
+                ids=[c.id for c in batch],
+                embeddings=[list(map(float, v)) for v in vectors[start:start + PAGE]],
+                documents=[c.text for c in batch],
+                metadatas=[{
+                    "source": c.source, "title": c.title, "section": c.section,
+                    "position": c.position, "content_hash": content_hash, "url": url or "",
+                } for c in batch],
+            )
+
+    def delete_chunks(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), PAGE):
+            self.chunks.delete(ids=ids[start:start + PAGE])
+
+    def stale_chunk_ids(self, records: dict[str, ArticleRecord]) -> list[str]:
+        """Chunks no committed article version owns: left by an interrupted ingest."""
+        stale = []
+        for ids, metas in self._pages(self.chunks, ["metadatas"]):
+            for chunk_id, meta in zip(ids, metas, strict=True):
+                record = records.get(meta["source"])
+                if record is None or record.content_hash != meta["content_hash"]:
+                    stale.append(chunk_id)
+        return stale
+
+    def live_chunks(self, records: dict[str, ArticleRecord]) -> tuple[list[Chunk], np.ndarray]:
+        """Every live chunk, in article order, with its vector (one row each)."""
+        rows = []
+        for ids, metas, docs, vectors in self._pages(
+            self.chunks, ["metadatas", "documents", "embeddings"]
+        ):
+            for chunk_id, meta, doc, vector in zip(ids, metas, docs, vectors, strict=True):
+                if self._is_live(meta, records):
+                    rows.append((self._chunk(chunk_id, meta, doc), vector))
+        rows.sort(key=lambda row: (row[0].source, row[0].position))
+        matrix = np.asarray([v for _, v in rows], dtype=np.float32).reshape(len(rows), -1)
+        return [c for c, _ in rows], matrix
+
+    def count_chunks(self) -> int:
+        return self.chunks.count()
+
+    def query(self, vector, k: int, records: dict[str, ArticleRecord]) -> list[tuple[Chunk, float]]:
+        """The k nearest live chunks with their cosine similarity, best first."""
+        total = self.chunks.count()
+        if total == 0:
+            return []
+        got = self.chunks.query(
+            query_embeddings=[list(map(float, vector))], n_results=min(total, k + k // 2 + 4),
+            include=["metadatas", "documents", "distances"],
+        )
+        found = []
+        for chunk_id, meta, doc, distance in zip(
+            got["ids"][0], got["metadatas"][0], got["documents"][0], got["distances"][0],
+            strict=True,
+        ):
+            if self._is_live(meta, records):
+                found.append((self._chunk(chunk_id, meta, doc), 1.0 - float(distance)))
+        return found[:k]
+
+    def reset(self) -> None:
+        """Drop everything (a rebuild): the collections are created again, empty."""
+        for name in (CHUNKS, ARTICLES):
+            self.client.delete_collection(name)
+        self._open()
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _is_live(meta, records: dict[str, ArticleRecord]) -> bool:
+        record = records.get(meta["source"])
+        return record is not None and record.content_hash == meta["content_hash"]
+
+    @staticmethod
+    def _chunk(chunk_id: str, meta, doc: str) -> Chunk:
+        return Chunk(
+            id=chunk_id, source=meta["source"], title=meta["title"], section=meta["section"],
+            text=doc, position=int(meta["position"]),
+        )
+
+    @staticmethod
+    def _pages(collection, include: list[str]):
+        offset = 0
+        while True:
+            got = collection.get(include=include, limit=PAGE, offset=offset)
+            if not got["ids"]:
+                return
+            yield (got["ids"], *(got[field] for field in include))
+            offset += len(got["ids"])
+
+
+def open_store(settings) -> Store:
+    return Store(settings.data_dir, settings.chroma_host, settings.chroma_port)
+
+
+def now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
