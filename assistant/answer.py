@@ -39,8 +39,12 @@ def sentences_of(text: str) -> list[str]:
 class ExtractiveAnswerer:
     """Quotes the sentences of the retrieved passages closest in meaning to the question."""
 
-    def __init__(self, embeddings, max_sentences: int = 3,
-                 keep_sentence: Callable[[str], bool] = lambda s: True):
+    def __init__(
+        self,
+        embeddings,
+        max_sentences: int = 3,
+        keep_sentence: Callable[[str], bool] = lambda s: True,
+    ):
         self.embeddings = embeddings
         self.max_sentences = max_sentences
         self.keep_sentence = keep_sentence
@@ -52,8 +56,11 @@ class ExtractiveAnswerer:
             if p.chunk.source not in articles:
                 continue
             for i, sentence in enumerate(sentences_of(p.chunk.text)):
-                if (len(sentence) >= MIN_SENTENCE_CHARS and not sentence.endswith(":")
-                        and self.keep_sentence(sentence)):
+                if (
+                    len(sentence) >= MIN_SENTENCE_CHARS
+                    and not sentence.endswith(":")
+                    and self.keep_sentence(sentence)
+                ):
                     candidates.append((rank, i, p, sentence))
         if not candidates:
             return None
@@ -61,8 +68,10 @@ class ExtractiveAnswerer:
         vectors = self.embeddings.encode([c[3] for c in candidates])
         similarity = vectors @ np.asarray(query_vector, dtype=np.float32)
         # The passage's own rank and fit count too: a sentence reads best in its context.
-        scores = [0.7 * float(sim) + 0.3 * c[2].similarity - 0.02 * c[0]
-                  for c, sim in zip(candidates, similarity, strict=True)]
+        scores = [
+            0.7 * float(sim) + 0.3 * c[2].similarity - 0.02 * c[0]
+            for c, sim in zip(candidates, similarity, strict=True)
+        ]
         order = sorted(range(len(candidates)), key=lambda i: scores[i], reverse=True)
 
         best = scores[order[0]]
@@ -78,11 +87,14 @@ class ExtractiveAnswerer:
 
         # Lead with the best article; keep each article's sentences in reading order.
         first_article = candidates[chosen[0]][2].chunk.source
-        chosen.sort(key=lambda i: (
-            candidates[i][2].chunk.source != first_article,
-            articles.index(candidates[i][2].chunk.source),
-            candidates[i][2].chunk.position, candidates[i][1],
-        ))
+        chosen.sort(
+            key=lambda i: (
+                candidates[i][2].chunk.source != first_article,
+                articles.index(candidates[i][2].chunk.source),
+                candidates[i][2].chunk.position,
+                candidates[i][1],
+            )
+        )
         used_passages = [candidates[i][2] for i in chosen]
         citations = make_citations(used_passages)
         number = {c.source: c.n for c in citations}
@@ -95,8 +107,13 @@ class ExtractiveAnswerer:
 class ChatAnswerer:
     """A chat model writes the answer from numbered passages; quoting is the fallback."""
 
-    def __init__(self, chat_model, prompt: str, fallback: ExtractiveAnswerer,
-                 keep_sentence: Callable[[str], bool] = lambda s: True):
+    def __init__(
+        self,
+        chat_model,
+        prompt: str,
+        fallback: ExtractiveAnswerer,
+        keep_sentence: Callable[[str], bool] = lambda s: True,
+    ):
         self.chat_model = chat_model
         self.prompt = prompt
         self.fallback = fallback
@@ -113,10 +130,12 @@ class ChatAnswerer:
             for p in shown
         )
         try:
-            reply = self.chat_model.invoke([
-                SystemMessage(self.prompt),
-                HumanMessage(f"Passages:\n{context}\n\nQuestion: {question}"),
-            ])
+            reply = self.chat_model.invoke(
+                [
+                    SystemMessage(self.prompt),
+                    HumanMessage(f"Passages:\n{context}\n\nQuestion: {question}"),
+                ]
+            )
             text = str(reply.content).strip()
         except Exception:  # a model server that is down must not break the chat
             return self.fallback.answer(question, query_vector, passages)

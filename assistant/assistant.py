@@ -22,10 +22,16 @@ class Assistant:
         self.embeddings = embeddings or load_embeddings(settings.embedding_model)
         self.store = store or open_store(settings)
         self.guard = Guard(self.embeddings, settings.texts_dir)
-        self.retriever = Retriever(self.store, self.embeddings, RetrievalSettings(
-            passages=settings.retrieve_passages, rrf_k=settings.rrf_k,
-            vector_weight=settings.vector_weight, bm25_weight=settings.bm25_weight,
-        ))
+        self.retriever = Retriever(
+            self.store,
+            self.embeddings,
+            RetrievalSettings(
+                passages=settings.retrieve_passages,
+                rrf_k=settings.rrf_k,
+                vector_weight=settings.vector_weight,
+                bm25_weight=settings.bm25_weight,
+            ),
+        )
         self.answerer = build_answerer(settings, self.embeddings)
         self.generation = self.store.generation()
         self._refresh_lock = threading.Lock()
@@ -59,8 +65,11 @@ class Assistant:
         if draft is None:
             return self.decline("no_sources", retrieval)
         return Reply(
-            kind="answer", text=draft.text, citations=draft.citations,
-            disclaimer=disclaimer_for("answer", self.settings), sources=retrieval.sources,
+            kind="answer",
+            text=draft.text,
+            citations=draft.citations,
+            disclaimer=disclaimer_for("answer", self.settings),
+            sources=retrieval.sources,
         )
 
     def stream(self, question: str, history: list[dict] | None = None) -> Iterator[Reply]:
@@ -68,19 +77,30 @@ class Assistant:
         reply = self.ask(question, history)
         words = reply.text.split(" ")
         for end in range(1, len(words), 4):
-            yield Reply(kind=reply.kind, reason=reply.reason, text=" ".join(words[:end]),
-                        disclaimer="", citations=(), sources=reply.sources)
+            yield Reply(
+                kind=reply.kind,
+                reason=reply.reason,
+                text=" ".join(words[:end]),
+                disclaimer="",
+                citations=(),
+                sources=reply.sources,
+            )
         yield reply
 
     def verdict_reply(self, verdict: Verdict) -> Reply:
         if verdict.kind == "emergency":
-            return Reply(kind="emergency", text=render("emergency.md", self.settings),
-                         disclaimer=disclaimer_for("emergency", self.settings))
+            return Reply(
+                kind="emergency",
+                text=render("emergency.md", self.settings),
+                disclaimer=disclaimer_for("emergency", self.settings),
+            )
         return self.decline(verdict.reason or "off_topic", None)
 
     def decline(self, reason: str, retrieval: Retrieval | None) -> Reply:
         return Reply(
-            kind="decline", reason=reason, text=render(f"decline-{reason}.md", self.settings),
+            kind="decline",
+            reason=reason,
+            text=render(f"decline-{reason}.md", self.settings),
             disclaimer=disclaimer_for("decline", self.settings),
             sources=retrieval.sources if retrieval else (),
         )
@@ -99,9 +119,13 @@ def build_answerer(settings: Settings, embeddings):
             except ImportError as err:
                 raise ImportError("the openai backend needs: pip install langchain-openai") from err
             model = ChatOpenAI(
-                base_url=settings.llm_base_url, model=settings.llm_model,
-                api_key=settings.llm_api_key.get_secret_value(), temperature=0,
-                timeout=settings.llm_timeout_s, max_retries=1, max_tokens=300,
+                base_url=settings.llm_base_url,
+                model=settings.llm_model,
+                api_key=settings.llm_api_key.get_secret_value(),
+                temperature=0,
+                timeout=settings.llm_timeout_s,
+                max_retries=1,
+                max_tokens=300,
             )
         case "llamacpp":
             try:
@@ -111,9 +135,14 @@ def build_answerer(settings: Settings, embeddings):
                     "the llamacpp backend needs: pip install langchain-community llama-cpp-python"
                 ) from err
             model = ChatLlamaCpp(
-                model_path=str(settings.llm_model_path), n_ctx=4096, n_batch=512,
-                temperature=0, max_tokens=300, verbose=False,
+                model_path=str(settings.llm_model_path),
+                n_ctx=4096,
+                n_batch=512,
+                temperature=0,
+                max_tokens=300,
+                verbose=False,
             )
     prompt = read_text("prompt.md", settings.texts_dir)
-    return ChatAnswerer(model, prompt, extractive,
-                        keep_sentence=lambda s: not unsafe_answer_sentence(s))
+    return ChatAnswerer(
+        model, prompt, extractive, keep_sentence=lambda s: not unsafe_answer_sentence(s)
+    )

@@ -16,10 +16,15 @@ def make_citations(passages: list[Passage]) -> list[Citation]:
         if p.chunk.source in seen:
             continue
         seen[p.chunk.source] = len(citations) + 1
-        citations.append(Citation(
-            n=len(citations) + 1, title=p.chunk.title, source=p.chunk.source, url=p.url,
-            snippet=snippet(p.chunk.text),
-        ))
+        citations.append(
+            Citation(
+                n=len(citations) + 1,
+                title=p.chunk.title,
+                source=p.chunk.source,
+                url=p.url,
+                snippet=snippet(p.chunk.text),
+            )
+        )
     return citations
 
 

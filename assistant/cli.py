@@ -15,9 +15,10 @@ def build_indexer(settings):
     from .store import open_store
 
     embeddings = load_embeddings(settings.embedding_model)
-    splitter = Splitter(embeddings.tokenizer, SplitSettings(
-        settings.chunk_tokens, settings.chunk_overlap_tokens, embeddings.max_tokens
-    ))
+    splitter = Splitter(
+        embeddings.tokenizer,
+        SplitSettings(settings.chunk_tokens, settings.chunk_overlap_tokens, embeddings.max_tokens),
+    )
     return Indexer(open_store(settings), embeddings, splitter)
 
 
@@ -64,8 +65,10 @@ def cmd_ask(args, settings) -> int:
             print(f"error: cannot read --history {args.history}: {err}", file=sys.stderr)
             return 1
         if not isinstance(history, list):
-            print("error: --history must hold a JSON list of {role, content} messages",
-                  file=sys.stderr)
+            print(
+                "error: --history must hold a JSON list of {role, content} messages",
+                file=sys.stderr,
+            )
             return 1
     reply = Assistant(settings).ask(args.question, history)
     if args.json:
@@ -95,10 +98,14 @@ def parser() -> argparse.ArgumentParser:
     sub = root.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="add or update articles in the index")
-    p.add_argument("paths", nargs="*", type=Path,
-                   help="files and folders (default: the articles folder)")
-    p.add_argument("--sync", action="store_true",
-                   help="also remove articles whose files are gone from these folders")
+    p.add_argument(
+        "paths", nargs="*", type=Path, help="files and folders (default: the articles folder)"
+    )
+    p.add_argument(
+        "--sync",
+        action="store_true",
+        help="also remove articles whose files are gone from these folders",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(run=cmd_ingest)
 

@@ -25,7 +25,9 @@ class SentenceEmbeddings(Embeddings):
         self.dimension = self.model.get_embedding_dimension()
         self.max_tokens = min(MAX_TOKENS, self.model.max_seq_length)
         # Recorded in the index: a different model makes the next ingest rebuild.
-        self.name = "all-MiniLM-L6-v2" if Path(model_path) == bundled_model_path() else self.model_path
+        self.name = (
+            "all-MiniLM-L6-v2" if Path(model_path) == bundled_model_path() else self.model_path
+        )
 
     @property
     def tokenizer(self):
@@ -40,8 +42,11 @@ class SentenceEmbeddings(Embeddings):
     def encode(self, texts: list[str], batch_size: int = 32):
         """numpy array of shape (len(texts), dimension)."""
         return self.model.encode(
-            list(texts), batch_size=batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
 
 

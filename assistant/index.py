@@ -39,8 +39,10 @@ class SyncReport:
 
     def to_json(self) -> dict:
         return {
-            "added": len(self.added), "updated": len(self.updated),
-            "unchanged": len(self.unchanged), "removed": len(self.removed),
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "removed": len(self.removed),
             "chunks": self.chunks,
             "failed": [{"source": s, "reason": r} for s, r in self.failed],
         }
@@ -72,12 +74,18 @@ class Indexer:
 
     def build_signature(self) -> dict:
         return {
-            "model": self.embeddings.name, "dimension": self.embeddings.dimension,
+            "model": self.embeddings.name,
+            "dimension": self.embeddings.dimension,
             "splitter": self.splitter.settings.describe(),
         }
 
-    def sync(self, paths: list[Path], remove_missing: bool = False, progress: bool = True,
-             remove_sources: list[str] = ()) -> SyncReport:
+    def sync(
+        self,
+        paths: list[Path],
+        remove_missing: bool = False,
+        progress: bool = True,
+        remove_sources: list[str] = (),
+    ) -> SyncReport:
         """Add or update the articles under paths; remove_missing also drops vanished files."""
         report = SyncReport()
         records = self.store.article_records()
@@ -86,8 +94,11 @@ class Indexer:
         if records and self._signature_changed():
             # Different model or splitting: old vectors must not mix with new ones.
             report.rebuilt = True
-            paths += [Path(r.folder) / r.source for r in records.values()
-                      if (Path(r.folder) / r.source).is_file()]
+            paths += [
+                Path(r.folder) / r.source
+                for r in records.values()
+                if (Path(r.folder) / r.source).is_file()
+            ]
             self.store.reset()
             records = {}
 
@@ -129,15 +140,17 @@ class Indexer:
     def remove(self, source: str, records: dict[str, ArticleRecord]) -> None:
         record = records.pop(source)
         self.store.forget_article(source)  # commit point: its chunks stop being live
-        self.store.delete_chunks([f"{source}@{record.content_hash[:16]}#{i}"
-                                  for i in range(record.chunks)])
+        self.store.delete_chunks(
+            [f"{source}@{record.content_hash[:16]}#{i}" for i in range(record.chunks)]
+        )
 
     def _signature_changed(self) -> bool:
         info = self.store.info()
         return any(str(info.get(k)) != str(v) for k, v in self.build_signature().items())
 
-    def _sync_file(self, file: Path, root: Path, records: dict[str, ArticleRecord],
-                   report: SyncReport) -> None:
+    def _sync_file(
+        self, file: Path, root: Path, records: dict[str, ArticleRecord], report: SyncReport
+    ) -> None:
         source = file.relative_to(root).as_posix()
         try:
             article = load_article(file, root)
@@ -146,10 +159,15 @@ class Indexer:
             return
         old = records.get(source)
         if old and old.folder != article.folder:
-            report.failed.append((source, (
-                f"an article named '{source}' was already ingested from {old.folder}: "
-                "rename this file, or remove the other article first"
-            )))
+            report.failed.append(
+                (
+                    source,
+                    (
+                        f"an article named '{source}' was already ingested from {old.folder}: "
+                        "rename this file, or remove the other article first"
+                    ),
+                )
+            )
             return
         if old and old.content_hash == article.content_hash:
             report.unchanged.append(source)
@@ -158,15 +176,22 @@ class Indexer:
         vectors = self.embeddings.encode([c.embedded_text for c in chunks])
         self.store.add_chunks(chunks, vectors, article.content_hash, article.url)
         record = ArticleRecord(
-            source=source, folder=article.folder, title=article.title,
-            content_hash=article.content_hash, chunks=len(chunks), ingested_at=now_iso(),
-            url=article.url, reviewed=article.reviewed, tags=article.tags,
+            source=source,
+            folder=article.folder,
+            title=article.title,
+            content_hash=article.content_hash,
+            chunks=len(chunks),
+            ingested_at=now_iso(),
+            url=article.url,
+            reviewed=article.reviewed,
+            tags=article.tags,
         )
         self.store.commit_article(record)
         records[source] = record
         if old:
-            self.store.delete_chunks([f"{source}@{old.content_hash[:16]}#{i}"
-                                      for i in range(old.chunks)])
+            self.store.delete_chunks(
+                [f"{source}@{old.content_hash[:16]}#{i}" for i in range(old.chunks)]
+            )
             report.updated.append(source)
         else:
             report.added.append(source)

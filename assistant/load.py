@@ -27,10 +27,12 @@ def find_article_files(path: Path) -> list[tuple[Path, Path]]:
     if not path.is_dir():
         raise LoadError(f"{path}: no such file or folder")
     files = [
-        f for f in sorted(path.rglob("*"))
-        if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES
+        f
+        for f in sorted(path.rglob("*"))
+        if f.is_file()
+        and f.suffix.lower() in SUPPORTED_SUFFIXES
         and not any(part.startswith(".") for part in f.relative_to(path).parts)
-        and not f.stem.lower() == "readme"  # a folder's README describes it; it is no article
+        and f.stem.lower() != "readme"  # a folder's README describes it; it is no article
     ]
     return [(f, path) for f in files]
 
@@ -83,8 +85,14 @@ def _article(source: str, root: Path, title: str, body: str, meta: dict) -> Arti
         "\x1f".join([title, url or "", reviewed or "", ",".join(tags), body]).encode()
     ).hexdigest()
     return Article(
-        source=source, folder=str(root), title=title, text=body, content_hash=digest,
-        url=url, reviewed=reviewed, tags=tags,
+        source=source,
+        folder=str(root),
+        title=title,
+        text=body,
+        content_hash=digest,
+        url=url,
+        reviewed=reviewed,
+        tags=tags,
     )
 
 
@@ -140,7 +148,7 @@ def _parse_markdown(text: str, fallback_title: str) -> tuple[str, str, dict]:
     if heading and (not title or heading.group(1).strip() == title):
         # The H1 is the title, not body text.
         title = title or heading.group(1).strip()
-        body = body[: heading.start()] + body[heading.end():]
+        body = body[: heading.start()] + body[heading.end() :]
     return title or fallback_title, body, meta
 
 
@@ -163,8 +171,11 @@ def _mark_headings(lines: list[str]) -> str:
             i + 1 < len(lines) and not lines[i + 1].strip()
         )
         is_heading = (
-            alone and stripped and len(stripped.split()) <= 12
-            and not stripped.startswith("- ") and stripped[-1] not in ".,;:!"
+            alone
+            and stripped
+            and len(stripped.split()) <= 12
+            and not stripped.startswith("- ")
+            and stripped[-1] not in ".,;:!"
             and i + 2 < len(lines)
         )
         out.append(f"## {stripped}" if is_heading else line)

@@ -41,15 +41,17 @@ class Bm25Index:
         self.size = len(texts)
         self.model = bm25s.BM25()
         if texts:
-            ids = self.tokenizer.tokenize(texts, update_vocab=True, return_as="ids",
-                                          show_progress=False)
+            ids = self.tokenizer.tokenize(
+                texts, update_vocab=True, return_as="ids", show_progress=False
+            )
             self.model.index(ids, show_progress=False)
 
     def scores(self, query: str) -> np.ndarray:
         if not self.size:
             return np.zeros(0)
-        ids = self.tokenizer.tokenize([query], update_vocab=False, return_as="ids",
-                                      show_progress=False)[0]
+        ids = self.tokenizer.tokenize(
+            [query], update_vocab=False, return_as="ids", show_progress=False
+        )[0]
         return self.model.get_scores(ids)
 
 
@@ -83,8 +85,10 @@ class Retriever:
         fused: dict[str, float] = {}
         chunk_by_id: dict[str, Chunk] = {}
         s = self.settings
-        for weight, ranking in ((s.vector_weight, [c for c, _ in by_vector]),
-                                (s.bm25_weight, by_bm25)):
+        for weight, ranking in (
+            (s.vector_weight, [c for c, _ in by_vector]),
+            (s.bm25_weight, by_bm25),
+        ):
             for rank, chunk in enumerate(ranking, start=1):
                 fused[chunk.id] = fused.get(chunk.id, 0.0) + weight / (s.rrf_k + rank)
                 chunk_by_id[chunk.id] = chunk
@@ -95,8 +99,12 @@ class Retriever:
 
         ranked = sorted(fused, key=lambda cid: fused[cid], reverse=True)
         passages = tuple(
-            Passage(chunk=chunk_by_id[cid], score=fused[cid], similarity=similarity[cid],
-                    url=self.records[chunk_by_id[cid].source].url)
+            Passage(
+                chunk=chunk_by_id[cid],
+                score=fused[cid],
+                similarity=similarity[cid],
+                url=self.records[chunk_by_id[cid].source].url,
+            )
             for cid in ranked
         )
         return Retrieval(passages[: s.passages], rank_articles(passages))
@@ -107,7 +115,9 @@ def rank_articles(passages: tuple[Passage, ...], limit: int = 10) -> tuple[str, 
     per_article: dict[str, list[float]] = {}
     for p in passages:
         per_article.setdefault(p.chunk.source, []).append(p.score)
+
     def strength(source: str) -> tuple[float, float]:
         scores = sorted(per_article[source], reverse=True)
         return scores[0], scores[1] if len(scores) > 1 else 0.0
+
     return tuple(sorted(per_article, key=strength, reverse=True)[:limit])

@@ -39,7 +39,9 @@ class Splitter:
             meta = section_doc.metadata
             section = meta.get("h3") or meta.get("h2") or meta.get("h1") or ""
             heading_tokens = self.count_tokens(f"{article.title} - {section}") + 3
-            budget = max(32, min(self.settings.chunk_tokens, self.settings.max_tokens - heading_tokens))
+            budget = max(
+                32, min(self.settings.chunk_tokens, self.settings.max_tokens - heading_tokens)
+            )
             body_splitter = RecursiveCharacterTextSplitter.from_huggingface_tokenizer(
                 self.tokenizer,
                 chunk_size=budget,
@@ -52,11 +54,16 @@ class Splitter:
                 if not piece:
                     continue
                 position = len(chunks)
-                chunks.append(Chunk(
-                    # The content hash in the id: a new version never overwrites the old one,
-                    # so an interrupted update leaves the old version whole.
-                    id=f"{article.source}@{article.content_hash[:16]}#{position}",
-                    source=article.source, title=article.title, section=section,
-                    text=piece, position=position,
-                ))
+                chunks.append(
+                    Chunk(
+                        # The content hash in the id: a new version never overwrites the old one,
+                        # so an interrupted update leaves the old version whole.
+                        id=f"{article.source}@{article.content_hash[:16]}#{position}",
+                        source=article.source,
+                        title=article.title,
+                        section=section,
+                        text=piece,
+                        position=position,
+                    )
+                )
         return chunks

@@ -112,9 +112,10 @@ class Store:
                 values["tags"] = tuple(json.loads(values.get("tags", "[]")))
                 values["url"] = values.get("url") or None
                 values["reviewed"] = values.get("reviewed") or None
-                records[source] = ArticleRecord(source=source, **{
-                    k: v for k, v in values.items() if k in ArticleRecord.__dataclass_fields__
-                })
+                records[source] = ArticleRecord(
+                    source=source,
+                    **{k: v for k, v in values.items() if k in ArticleRecord.__dataclass_fields__},
+                )
         return records
 
     def commit_article(self, record: ArticleRecord) -> None:
@@ -131,20 +132,27 @@ class Store:
 
     def add_chunks(self, chunks: list[Chunk], vectors, content_hash: str, url: str | None) -> None:
         for start in range(0, len(chunks), PAGE):
-            batch = chunks[start:start + PAGE]
+            batch = chunks[start : start + PAGE]
             self.chunks.upsert(
                 ids=[c.id for c in batch],
-                embeddings=[list(map(float, v)) for v in vectors[start:start + PAGE]],
+                embeddings=[list(map(float, v)) for v in vectors[start : start + PAGE]],
                 documents=[c.text for c in batch],
-                metadatas=[{
-                    "source": c.source, "title": c.title, "section": c.section,
-                    "position": c.position, "content_hash": content_hash, "url": url or "",
-                } for c in batch],
+                metadatas=[
+                    {
+                        "source": c.source,
+                        "title": c.title,
+                        "section": c.section,
+                        "position": c.position,
+                        "content_hash": content_hash,
+                        "url": url or "",
+                    }
+                    for c in batch
+                ],
             )
 
     def delete_chunks(self, ids: list[str]) -> None:
         for start in range(0, len(ids), PAGE):
-            self.chunks.delete(ids=ids[start:start + PAGE])
+            self.chunks.delete(ids=ids[start : start + PAGE])
 
     def stale_chunk_ids(self, records: dict[str, ArticleRecord]) -> list[str]:
         """Chunks no committed article version owns: left by an interrupted ingest."""
@@ -178,12 +186,16 @@ class Store:
         if total == 0:
             return []
         got = self.chunks.query(
-            query_embeddings=[list(map(float, vector))], n_results=min(total, k + k // 2 + 4),
+            query_embeddings=[list(map(float, vector))],
+            n_results=min(total, k + k // 2 + 4),
             include=["metadatas", "documents", "distances"],
         )
         found = []
         for chunk_id, meta, doc, distance in zip(
-            got["ids"][0], got["metadatas"][0], got["documents"][0], got["distances"][0],
+            got["ids"][0],
+            got["metadatas"][0],
+            got["documents"][0],
+            got["distances"][0],
             strict=True,
         ):
             if self._is_live(meta, records):
@@ -206,8 +218,12 @@ class Store:
     @staticmethod
     def _chunk(chunk_id: str, meta, doc: str) -> Chunk:
         return Chunk(
-            id=chunk_id, source=meta["source"], title=meta["title"], section=meta["section"],
-            text=doc, position=int(meta["position"]),
+            id=chunk_id,
+            source=meta["source"],
+            title=meta["title"],
+            section=meta["section"],
+            text=doc,
+            position=int(meta["position"]),
         )
 
     @staticmethod

@@ -59,12 +59,15 @@ def build_visitor_app(assistant, settings: Settings) -> gr.Blocks:
                 yield render_reply(reply)
         except Exception:  # one bad message must never break the app
             log.exception("chat failed")
-            yield render_reply(Reply(
-                kind="decline", reason=None,
-                text="Sorry, something went wrong while answering. Please try again, "
-                     "or book a consultation.",
-                disclaimer=disclaimer_for("decline", settings),
-            ))
+            yield render_reply(
+                Reply(
+                    kind="decline",
+                    reason=None,
+                    text="Sorry, something went wrong while answering. Please try again, "
+                    "or book a consultation.",
+                    disclaimer=disclaimer_for("decline", settings),
+                )
+            )
 
     with gr.Blocks(title=f"{settings.clinic_name} – headache and spine questions") as app:
         gr.Markdown(
@@ -72,11 +75,17 @@ def build_visitor_app(assistant, settings: Settings) -> gr.Blocks:
             "Answers come from our clinic's articles, with their sources. "
             f"In an emergency, call **{html.escape(settings.emergency_number)}**."
         )
-        gr.HTML(f'<a class="book" href="{html.escape(settings.booking_url)}" target="_blank" '
-                'rel="noopener">Book a consultation</a>')
+        gr.HTML(
+            f'<a class="book" href="{html.escape(settings.booking_url)}" target="_blank" '
+            'rel="noopener">Book a consultation</a>'
+        )
         gr.ChatInterface(
-            chat, examples=EXAMPLES, api_name="chat", run_examples_on_click=True,
-            cache_examples=False, fill_height=True,
+            chat,
+            examples=EXAMPLES,
+            api_name="chat",
+            run_examples_on_click=True,
+            cache_examples=False,
+            fill_height=True,
             chatbot=gr.Chatbot(height=520, sanitize_html=True, label="Chat"),
         )
     return app
@@ -85,6 +94,10 @@ def build_visitor_app(assistant, settings: Settings) -> gr.Blocks:
 def serve(assistant, settings: Settings) -> None:
     app = build_visitor_app(assistant, settings)
     app.queue(default_concurrency_limit=4).launch(
-        server_name=settings.host, server_port=settings.port, root_path=settings.root_path or None,
-        css=CSS, show_error=False, footer_links=[],
+        server_name=settings.host,
+        server_port=settings.port,
+        root_path=settings.root_path or None,
+        css=CSS,
+        show_error=False,
+        footer_links=[],
     )

@@ -39,9 +39,10 @@ def build_indexer(settings, embeddings):
     from assistant.split import SplitSettings, Splitter
     from assistant.store import open_store
 
-    splitter = Splitter(embeddings.tokenizer, SplitSettings(
-        settings.chunk_tokens, settings.chunk_overlap_tokens, embeddings.max_tokens
-    ))
+    splitter = Splitter(
+        embeddings.tokenizer,
+        SplitSettings(settings.chunk_tokens, settings.chunk_overlap_tokens, embeddings.max_tokens),
+    )
     return Indexer(open_store(settings), embeddings, splitter)
 
 

@@ -51,8 +51,10 @@ def test_changed_article_replaces_only_its_chunks(settings, articles_copy, count
     indexer.sync([articles_copy], progress=False)
     before = set(chunk_ids(indexer))
     whiplash = articles_copy / "whiplash.md"
-    whiplash.write_text(whiplash.read_text() + "\n## Driving again\nMost people can drive "
-                        "again once they can turn their head comfortably to check blind spots.\n")
+    whiplash.write_text(
+        whiplash.read_text() + "\n## Driving again\nMost people can drive "
+        "again once they can turn their head comfortably to check blind spots.\n"
+    )
 
     counting.embedded.clear()
     report = indexer.sync([articles_copy], progress=False)
@@ -78,8 +80,9 @@ def test_sync_removes_articles_whose_files_are_gone(settings, articles_copy, emb
     assert "surgery.md" not in indexer.store.article_records()
 
 
-def test_sync_of_one_folder_leaves_other_folders_alone(settings, articles_copy, tmp_path,
-                                                       embeddings):
+def test_sync_of_one_folder_leaves_other_folders_alone(
+    settings, articles_copy, tmp_path, embeddings
+):
     other = tmp_path / "other"
     other.mkdir()
     (other / "extra.md").write_text("# Extra\n\nAn extra article about neck stretches at work.\n")
@@ -132,8 +135,9 @@ def test_interrupted_update_is_invisible_and_repaired(settings, articles_copy, e
     path.write_text(path.read_text().replace("surgery", "an operation"))
     article = load_article(path, articles_copy)
     chunks = indexer.splitter.split(article)
-    indexer.store.add_chunks(chunks, embeddings.encode([c.embedded_text for c in chunks]),
-                             article.content_hash, None)
+    indexer.store.add_chunks(
+        chunks, embeddings.encode([c.embedded_text for c in chunks]), article.content_hash, None
+    )
 
     retriever = Retriever(indexer.store, embeddings, RetrievalSettings())
     live_ids = {c.id for c in retriever.chunks}
@@ -158,8 +162,11 @@ def test_new_splitter_settings_rebuild_the_index(tmp_path, articles_copy, embedd
 
 
 def test_one_writer_at_a_time(tmp_path):
-    with ingest_lock(tmp_path), pytest.raises(IndexLockedError, match="another ingest"):
-        with ingest_lock(tmp_path):
-            pass
+    with (
+        ingest_lock(tmp_path),
+        pytest.raises(IndexLockedError, match="another ingest"),
+        ingest_lock(tmp_path),
+    ):
+        pass
     with ingest_lock(tmp_path):  # released again
         pass

@@ -16,11 +16,15 @@ def write(tmp_path, name, content):
 
 
 def test_markdown_front_matter(tmp_path):
-    path = write(tmp_path, "whiplash.md", (
-        "---\ntitle: Whiplash and headaches\nurl: https://clinic.example/whiplash\n"
-        "reviewed: 2026-10-01\ntags: [whiplash, neck]\n---\n"
-        "## What is whiplash?\nWhiplash is a neck injury caused by a sudden movement.\n"
-    ))
+    path = write(
+        tmp_path,
+        "whiplash.md",
+        (
+            "---\ntitle: Whiplash and headaches\nurl: https://clinic.example/whiplash\n"
+            "reviewed: 2026-10-01\ntags: [whiplash, neck]\n---\n"
+            "## What is whiplash?\nWhiplash is a neck injury caused by a sudden movement.\n"
+        ),
+    )
     article = load_article(path, tmp_path)
     assert article.source == "whiplash.md"
     assert article.title == "Whiplash and headaches"
@@ -31,7 +35,9 @@ def test_markdown_front_matter(tmp_path):
 
 
 def test_markdown_title_from_first_heading(tmp_path):
-    path = write(tmp_path, "a.md", "# Neck pain basics\n\nNeck pain is common and often improves.\n")
+    path = write(
+        tmp_path, "a.md", "# Neck pain basics\n\nNeck pain is common and often improves.\n"
+    )
     article = load_article(path, tmp_path)
     assert article.title == "Neck pain basics"
     assert "Neck pain basics" not in article.text
@@ -53,14 +59,18 @@ def test_clinic_text_article_as_it_came():
 
 
 def test_html_main_text_without_navigation(tmp_path):
-    path = write(tmp_path, "page.html", (
-        "<html><head><title>Site | Posture</title></head><body>"
-        "<nav><a href='/'>Home</a> Menu items</nav>"
-        "<main><h1>Posture and headaches</h1><h2>Tech neck</h2>"
-        "<p>Looking down at a phone for hours strains the neck muscles.</p>"
-        "<ul><li>Raise the screen</li><li>Take breaks</li></ul></main>"
-        "<footer>Copyright clinic</footer><script>track()</script></body></html>"
-    ))
+    path = write(
+        tmp_path,
+        "page.html",
+        (
+            "<html><head><title>Site | Posture</title></head><body>"
+            "<nav><a href='/'>Home</a> Menu items</nav>"
+            "<main><h1>Posture and headaches</h1><h2>Tech neck</h2>"
+            "<p>Looking down at a phone for hours strains the neck muscles.</p>"
+            "<ul><li>Raise the screen</li><li>Take breaks</li></ul></main>"
+            "<footer>Copyright clinic</footer><script>track()</script></body></html>"
+        ),
+    )
     article = load_article(path, tmp_path)
     assert article.title == "Posture and headaches"
     assert "## Tech neck" in article.text and "- Raise the screen" in article.text
@@ -82,23 +92,35 @@ def make_pdf(path, lines):
 
 def test_pdf_text(tmp_path):
     path = tmp_path / "leaflet.pdf"
-    make_pdf(path, ["Occipital nerve blocks", "",
-                    "An occipital nerve block is an injection near the nerves at the back of the head."])
+    make_pdf(
+        path,
+        [
+            "Occipital nerve blocks",
+            "",
+            "An occipital nerve block is an injection near the nerves at the back of the head.",
+        ],
+    )
     article = load_article(path, tmp_path)
     assert article.title == "Occipital nerve blocks"
     assert "injection near the nerves" in article.text
 
 
-@pytest.mark.parametrize("name, content, reason", [
-    ("empty.md", "   \n", "empty"),
-    ("binary.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR", "binary"),
-    ("latin1.txt", "Caf\xe9 headaches and neck pain explained".encode("latin-1"), "UTF-8"),
-    ("broken.md", "---\ntitle: [unclosed\ntags: x\n---\nBody text that is long enough here.\n",
-     "front matter"),
-    ("bad.pdf", b"%PDF-1.4\nthis is not really a pdf\n", "PDF"),
-    ("notes.docx", "whatever", "unsupported"),
-    ("titleonly.md", "---\ntitle: Only a title\n---\n", "no body"),
-])
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("empty.md", "   \n", "empty"),
+        ("binary.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR", "binary"),
+        ("latin1.txt", "Caf\xe9 headaches and neck pain explained".encode("latin-1"), "UTF-8"),
+        (
+            "broken.md",
+            "---\ntitle: [unclosed\ntags: x\n---\nBody text that is long enough here.\n",
+            "front matter",
+        ),
+        ("bad.pdf", b"%PDF-1.4\nthis is not really a pdf\n", "PDF"),
+        ("notes.docx", "whatever", "unsupported"),
+        ("titleonly.md", "---\ntitle: Only a title\n---\n", "no body"),
+    ],
+)
 def test_bad_files_say_what_is_wrong(tmp_path, name, content, reason):
     path = write(tmp_path, name, content)
     with pytest.raises(LoadError, match=reason):

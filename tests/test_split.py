@@ -29,9 +29,16 @@ def test_ids_are_stable_and_carry_the_content_hash(embeddings):
 
 
 def test_long_section_is_split_with_nothing_lost(embeddings):
-    words = " ".join(f"Sentence number {i} talks about neck muscles and posture." for i in range(120))
-    article = Article(source="long.md", folder="/x", title="Long", text=f"## Part\n{words}",
-                      content_hash="abc" * 10)
+    words = " ".join(
+        f"Sentence number {i} talks about neck muscles and posture." for i in range(120)
+    )
+    article = Article(
+        source="long.md",
+        folder="/x",
+        title="Long",
+        text=f"## Part\n{words}",
+        content_hash="abc" * 10,
+    )
     chunks = splitter(embeddings, chunk_tokens=100).split(article)
     assert len(chunks) > 5
     joined = " ".join(c.text for c in chunks)
