@@ -7,6 +7,7 @@ from .answer import ChatAnswerer, ExtractiveAnswerer
 from .embed import load_embeddings
 from .followup import standalone_query
 from .guard import Guard, unsafe_answer_sentence
+from .query import load_lexicon
 from .retrieve import Retrieval, RetrievalSettings, Retriever
 from .settings import Settings
 from .store import Store, open_store
@@ -57,11 +58,10 @@ class Assistant:
             return self.verdict_reply(verdict)
 
         query = standalone_query(question.strip(), history)[:MAX_QUERY_CHARS]
-        query_vector = self.embeddings.encode([query])[0]
-        retrieval = self.retriever.search(query, query_vector)
+        retrieval = self.retriever.search(query)
         if retrieval.best_similarity < self.settings.min_similarity:
             return self.decline("no_sources", retrieval)
-        draft = self.answerer.answer(query, query_vector, list(retrieval.passages))
+        draft = self.answerer.answer(query, retrieval.query_vector, list(retrieval.passages))
         if draft is None:
             return self.decline("no_sources", retrieval)
         return Reply(

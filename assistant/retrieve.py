@@ -1,10 +1,13 @@
-"""Hybrid retrieval: vector similarity (Chroma) and BM25 (bm25s), fused by weighted
-reciprocal rank, then ranked by article."""
+"""Hybrid retrieval: vector similarity (Chroma) and BM25 (bm25s).
+
+Passages are fused by reciprocal rank; articles by their best passage's standardised scores.
+"""
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from .query import expand_query
 from .store import Store
 from .types import ArticleRecord, Chunk, Passage
 
@@ -16,13 +19,14 @@ class RetrievalSettings:
     passages: int = 8
     rrf_k: int = 60
     vector_weight: float = 1.0
-    bm25_weight: float = 1.0
+    bm25_weight: float = 0.3
 
 
 @dataclass(frozen=True)
 class Retrieval:
     passages: tuple[Passage, ...]  # best first
     sources: tuple[str, ...]  # article-level ranking, best first, up to 10
+    query_vector: np.ndarray | None = None  # of the expanded query; the answerer reuses it
 
     @property
     def best_similarity(self) -> float:
@@ -56,7 +60,11 @@ class Bm25Index:
 
 
 class Retriever:
-    def __init__(self, store: Store, embeddings, settings: RetrievalSettings):
+    def __init__(self, store: Store, embeddings, settings: RetrievalSettings,
+                 candidates: int = CANDIDATES, max_sources: int = 10, lexicon=()):
+        self.lexicon = lexicon  # everyday words -> the articles' terms (query.py)
+        self.candidates = candidates  # chunks per method before fusion
+        self.max_sources = max_sources
         self.store = store
         self.embeddings = embeddings
         self.settings = settings
@@ -69,22 +77,21 @@ class Retriever:
         self.position = {c.id: i for i, c in enumerate(self.chunks)}
         self.bm25 = Bm25Index([c.embedded_text for c in self.chunks])
 
-    def search(self, query: str, query_vector=None) -> Retrieval:
+    def search(self, query: str) -> Retrieval:
         if not self.chunks:
             return Retrieval((), ())
-        if query_vector is None:
-            query_vector = self.embeddings.encode([query])[0]
-        query_vector = np.asarray(query_vector, dtype=np.float32)
-        by_vector = self.store.query(query_vector, CANDIDATES, self.records)
+        query = expand_query(query, self.lexicon)
+        query_vector = np.asarray(self.embeddings.encode([query])[0], dtype=np.float32)
+        s = self.settings
+        by_vector = self.store.query(query_vector, self.candidates, self.records)
         similarity = {chunk.id: sim for chunk, sim in by_vector}
-
         bm25_scores = self.bm25.scores(query)
-        top = np.argsort(-bm25_scores)[:CANDIDATES]
+        top = np.argsort(-bm25_scores)[: self.candidates]
         by_bm25 = [self.chunks[i] for i in top if bm25_scores[i] > 0]
 
+        # Passages: reciprocal rank fusion of the two chunk rankings.
         fused: dict[str, float] = {}
         chunk_by_id: dict[str, Chunk] = {}
-        s = self.settings
         for weight, ranking in (
             (s.vector_weight, [c for c, _ in by_vector]),
             (s.bm25_weight, by_bm25),
@@ -92,32 +99,42 @@ class Retriever:
             for rank, chunk in enumerate(ranking, start=1):
                 fused[chunk.id] = fused.get(chunk.id, 0.0) + weight / (s.rrf_k + rank)
                 chunk_by_id[chunk.id] = chunk
-
         for cid in fused:  # BM25-only hits: their cosine says whether they are relevant enough
             if cid not in similarity:
                 similarity[cid] = float(self.vectors[self.position[cid]] @ query_vector)
 
-        ranked = sorted(fused, key=lambda cid: fused[cid], reverse=True)
+        # Articles: each method's best passage per article, standardised over the candidate
+        # articles and combined; scores keep how far ahead the best article is, ranks do not.
+        candidates = list(dict.fromkeys(chunk_by_id[cid].source for cid in fused))
+        vector_best = {a: -1.0 for a in candidates}
+        bm25_best = {a: 0.0 for a in candidates}
+        for cid, sim in similarity.items():
+            source = chunk_by_id[cid].source
+            vector_best[source] = max(vector_best[source], sim)
+        for i in top:
+            source = self.chunks[i].source
+            if source in bm25_best:
+                bm25_best[source] = max(bm25_best[source], float(bm25_scores[i]))
+        article_score = dict(zip(candidates, (
+            s.vector_weight * standardise([vector_best[a] for a in candidates])
+            + s.bm25_weight * standardise([bm25_best[a] for a in candidates])
+        ), strict=True))
+        sources = tuple(sorted(candidates, key=lambda a: article_score[a], reverse=True))
+        article_rank = {a: i for i, a in enumerate(sources)}
+
+        ranked = sorted(fused, key=lambda cid: fused[cid], reverse=True)[: s.passages]
+        ranked.sort(key=lambda cid: article_rank[chunk_by_id[cid].source])  # stable: best first
         passages = tuple(
             Passage(
-                chunk=chunk_by_id[cid],
-                score=fused[cid],
-                similarity=similarity[cid],
+                chunk=chunk_by_id[cid], score=fused[cid], similarity=similarity[cid],
                 url=self.records[chunk_by_id[cid].source].url,
             )
             for cid in ranked
         )
-        return Retrieval(passages[: s.passages], rank_articles(passages))
+        return Retrieval(passages, sources[: self.max_sources], query_vector)
 
 
-def rank_articles(passages: tuple[Passage, ...], limit: int = 10) -> tuple[str, ...]:
-    """Articles by their best passage's fused score; a second good passage breaks ties."""
-    per_article: dict[str, list[float]] = {}
-    for p in passages:
-        per_article.setdefault(p.chunk.source, []).append(p.score)
-
-    def strength(source: str) -> tuple[float, float]:
-        scores = sorted(per_article[source], reverse=True)
-        return scores[0], scores[1] if len(scores) > 1 else 0.0
-
-    return tuple(sorted(per_article, key=strength, reverse=True)[:limit])
+def standardise(values: list[float]) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64)
+    spread = array.std()
+    return (array - array.mean()) / spread if spread > 1e-9 else np.zeros_like(array)

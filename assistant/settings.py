@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     retrieve_passages: int = 8
     rrf_k: int = 60
     vector_weight: float = 1.0
-    bm25_weight: float = 1.0
+    bm25_weight: float = 0.3  # against vector 1.0, on standardised article scores
     min_similarity: float = 0.30  # best passage's cosine below this: decline with no_sources
 
     # Answers
