@@ -23,16 +23,7 @@ class Assistant:
         self.embeddings = embeddings or load_embeddings(settings.embedding_model)
         self.store = store or open_store(settings)
         self.guard = Guard(self.embeddings, settings.texts_dir)
-        self.retriever = Retriever(
-            self.store,
-            self.embeddings,
-            RetrievalSettings(
-                passages=settings.retrieve_passages,
-                rrf_k=settings.rrf_k,
-                vector_weight=settings.vector_weight,
-                bm25_weight=settings.bm25_weight,
-            ),
-        )
+        self.retriever = build_retriever(self.store, self.embeddings, settings)
         self.answerer = build_answerer(settings, self.embeddings)
         self.generation = self.store.generation()
         self._refresh_lock = threading.Lock()
@@ -104,6 +95,19 @@ class Assistant:
             disclaimer=disclaimer_for("decline", self.settings),
             sources=retrieval.sources if retrieval else (),
         )
+
+
+def build_retriever(store: Store, embeddings, settings: Settings, **overrides) -> Retriever:
+    """The retriever the assistant answers with (overrides: candidates, max_sources)."""
+    retrieval = RetrievalSettings(
+        passages=settings.retrieve_passages,
+        rrf_k=settings.rrf_k,
+        vector_weight=settings.vector_weight,
+        bm25_weight=settings.bm25_weight,
+    )
+    return Retriever(
+        store, embeddings, retrieval, lexicon=load_lexicon(settings.texts_dir), **overrides
+    )
 
 
 def build_answerer(settings: Settings, embeddings):

@@ -23,10 +23,10 @@ from .types import Verdict
 DATA = Path(__file__).parent / "data"
 
 # Similarity layer thresholds (cosine, all-MiniLM-L6-v2), set on the examples in data/.
-RED_FLAG_SIMILARITY = 0.72  # a sentence at least this close to a red-flag example...
-RED_FLAG_MARGIN = 0.12  # ...and this much closer to it than to any counter-example
-OFF_TOPIC_SIMILARITY = 0.45
-OFF_TOPIC_MARGIN = 0.08
+RED_FLAG_SIMILARITY = 0.70  # a sentence at least this close to a red-flag example...
+RED_FLAG_MARGIN = 0.10  # ...and this much closer to it than to any counter-example
+OFF_TOPIC_SIMILARITY = 0.30
+OFF_TOPIC_MARGIN = 0.10
 
 
 # ----------------------------------------------------------------------------- text helpers
@@ -71,7 +71,121 @@ def clauses(sentence: str) -> list[str]:
 # Words the rules rely on; a word the model's vocabulary does not know is corrected to the
 # closest of these (difflib ratio >= 0.8), so "wrost hedache suddnly" reads "worst headache
 # suddenly".
-KEYWORDS = ["headache", "headaches", "migraine", "worst", "worse", "sudden", "suddenly", "severe", "explosive", "excruciating", "agonising", "agonizing", "unbearable", "thunderclap", "fever", "temperature", "stiff", "rash", "spots", "purple", "blotches", "numb", "numbness", "tingling", "weakness", "weak", "paralysed", "paralyzed", "drooping", "droopy", "droop", "slurred", "slurring", "confused", "confusion", "disoriented", "seizure", "seizures", "convulsion", "convulsions", "fitting", "fainted", "fainting", "unconscious", "collapsed", "vision", "double", "blurry", "blurred", "blind", "dizzy", "dizziness", "vomiting", "vomited", "throwing", "drowsy", "sleepy", "pregnant", "pregnancy", "swollen", "swelling", "puffy", "cancer", "chemotherapy", "chemo", "immune", "transplant", "jaw", "chewing", "scalp", "temple", "tender", "bladder", "bowel", "bowels", "incontinent", "pee", "peeing", "urinate", "groin", "saddle", "genitals", "manipulation", "adjustment", "chiropractor", "chiropractic", "accident", "crash", "injury", "concussion", "stroke", "meningitis", "aneurysm", "bleed", "haemorrhage", "hemorrhage", "neck", "back", "arm", "arms", "leg", "legs", "face", "speech", "speaking", "words", "balance", "carbon", "monoxide", "boiler", "heater", "household", "everyone"]
+KEYWORDS = [
+    "headache",
+    "headaches",
+    "migraine",
+    "worst",
+    "worse",
+    "sudden",
+    "suddenly",
+    "severe",
+    "explosive",
+    "excruciating",
+    "agonising",
+    "agonizing",
+    "unbearable",
+    "thunderclap",
+    "fever",
+    "temperature",
+    "stiff",
+    "rash",
+    "spots",
+    "purple",
+    "blotches",
+    "numb",
+    "numbness",
+    "tingling",
+    "weakness",
+    "weak",
+    "paralysed",
+    "paralyzed",
+    "drooping",
+    "droopy",
+    "droop",
+    "slurred",
+    "slurring",
+    "confused",
+    "confusion",
+    "disoriented",
+    "seizure",
+    "seizures",
+    "convulsion",
+    "convulsions",
+    "fitting",
+    "fainted",
+    "fainting",
+    "unconscious",
+    "collapsed",
+    "vision",
+    "double",
+    "blurry",
+    "blurred",
+    "blind",
+    "dizzy",
+    "dizziness",
+    "vomiting",
+    "vomited",
+    "throwing",
+    "drowsy",
+    "sleepy",
+    "pregnant",
+    "pregnancy",
+    "swollen",
+    "swelling",
+    "puffy",
+    "cancer",
+    "chemotherapy",
+    "chemo",
+    "immune",
+    "transplant",
+    "jaw",
+    "chewing",
+    "scalp",
+    "temple",
+    "tender",
+    "bladder",
+    "bowel",
+    "bowels",
+    "incontinent",
+    "pee",
+    "peeing",
+    "urinate",
+    "groin",
+    "saddle",
+    "genitals",
+    "manipulation",
+    "adjustment",
+    "chiropractor",
+    "chiropractic",
+    "accident",
+    "crash",
+    "injury",
+    "concussion",
+    "stroke",
+    "meningitis",
+    "aneurysm",
+    "bleed",
+    "haemorrhage",
+    "hemorrhage",
+    "neck",
+    "back",
+    "arm",
+    "arms",
+    "leg",
+    "legs",
+    "face",
+    "speech",
+    "speaking",
+    "words",
+    "balance",
+    "carbon",
+    "monoxide",
+    "boiler",
+    "heater",
+    "household",
+    "everyone",
+]
 _KEYWORD_SET = set(KEYWORDS)
 
 
@@ -87,7 +201,7 @@ def fix_typos(text: str, vocab: set[str] | dict | None) -> str:
 
     def fix(m: re.Match) -> str:
         word = m.group(0)
-        if len(word) < 4 or word in vocab or word in _KEYWORD_SET:
+        if len(word) < 5 or word in vocab or word in _KEYWORD_SET:
             return word
         return _correct_word(word)
 
@@ -96,11 +210,16 @@ def fix_typos(text: str, vocab: set[str] | dict | None) -> str:
 
 # ---------------------------------------------------------------------------- sign patterns
 
-_HEAD = r"(?:head ?aches?|migraines?|head (?:pain|hurts?|is (?:pounding|killing|splitting))|pain in (?:my|the|his|her) head)"  # noqa: E501
+_HEAD = (
+    r"(?:head ?aches?|migraines?|head (?:pain|hurts?|is (?:pounding|killing|splitting))|pain "
+    r"(?:in|at) (?:the (?:back|side|front|top|base) of )?(?:my|the|his|her) (?:head|skull)|head "
+    r"(?:suddenly )?(?:exploded|exploding|burst))"
+)
 _SEVERE = (
     r"(?:worst|most (?:severe|painful|intense)|explosive|excruciating|agoni[sz]ing|"
     r"unbearable|blinding|splitting|crushing|horrendous|horrible|terrible|awful|"
-    r"extreme|severe|massive|intense|violent)"
+    r"extreme|severe|massive|intense|violent|explod(?:ed|ing)|10 ?/ ?10|10 out of 10|"
+    r"ten out of ten)"
 )
 _SUDDEN = (
     r"(?:sudden(?:ly)?|out of (?:nowhere|the blue)|all of a sudden|in (?:a few )?seconds|"
@@ -109,15 +228,19 @@ _SUDDEN = (
     r"(?:hit|struck|kicked)|hit me (?:like|out))"
 )
 _BODY = r"(?:arms?|legs?|hands?|fingers|feet|foot|side|face|body|limbs?|half)"
-_ONE_SIDE = r"(?:left|right|one|my|his|her|both|the|an?)"
 
 SIGNS: dict[str, str] = {
     "headache": _HEAD + r"|\bhead(?:ache)?\b.{0,20}\b(?:pain|hurts?|pounding|throbbing)",
     "worst_headache": (
-        r"\bworst (?:\w+ )?(?:head ?ache|migraine|head pain|pain)\b.{0,30}"
+        r"\b(?:worst|worse) (?:\w+ )?(?:head ?ache|migraine|head pain|pain)\b.{0,30}"
         r"(?:life|ever|i(?:'ve| have)? (?:ever )?(?:had|felt|experienced))"
-        r"|\bworst\b.{0,25}" + _HEAD + r"|" + _HEAD + r".{0,25}\bworst\b"
-        r"|\bthunderclap\b|\bthunder ?clap\b"
+        r"|\b(?:(?:the|a|my) )?worst (?!part|thing|bit|time|symptom|aspect|day)(?:\w+ ){0,2}"
+        r"(?:head ?ache|migraine|head pain|pain in my head)\b(?!s)(?=.{0,40}\b(?:ever|life|now|"
+        r"just|suddenly|today|tonight|came on|started|right now|this (?:morning|afternoon|evening)"
+        r"|\w+ ago)\b)|" + _HEAD + r".{0,20}"
+        r"\b(?:i'?ve|i have|i) ever (?:had|felt|experienced)\b"
+        r"|\bthunderclap\b|\bthunder ?clap\b|\bhead (?:suddenly )?(?:exploded|burst)\b|\bhead "
+        r"felt like it (?:exploded|burst)\b"
         r"|(?:never|not) (?:had|felt|experienced) (?:a |anything |pain )?(?:like (?:this|it)|"
         r"this bad)"
     ),
@@ -125,23 +248,28 @@ SIGNS: dict[str, str] = {
     "severe_headache": _SEVERE + r".{0,20}" + _HEAD + r"|" + _HEAD + r".{0,25}" + _SEVERE,
     "fever": (
         r"\bfever(?:ish)?\b|\bhigh temp(?:erature)?\b|\b(?:a |running a |has a |got a )temp"
-        r"(?:erature)?\b|\btemperature of\b|\b3[89](?:[.,]\d)? ?(?:°|degrees|c)\b|\b10[1-5]"
+        r"(?:erature)?\b|\btemp(?:erature)? (?:of|is|was|at|over|above) \d|\btemperature of\b|"
+        r"\b3[89](?:[.,]\d)? ?(?:°|degrees|c)\b|\b10[1-5]"
         r"(?:[.,]\d)? ?(?:°|degrees|f)\b|\bchills\b|\bshivering\b|\bburning up\b"
     ),
     "stiff_neck": (
         r"\bstiff(?:ness)?\b.{0,15}\bneck\b|\bneck\b.{0,25}\bstiff\b|"
         r"\bcan(?:'t|not) (?:bend|touch|move|put|get) (?:my |his |her )?(?:chin|head|neck)"
-        r".{0,25}(?:chest|forward|down)|\bneck (?:won't|will not|doesn't) bend\b"
+        r".{0,25}(?:chest|forward|down)|\bneck (?:won't|will not|doesn't) bend\b|\brigid neck\b|"
+        r"\bneck\b.{0,15}\brigid\b|\bneck (?:hurts|is (?:too )?painful|is agony) to "
+        r"(?:move|bend|turn)\b|\bcan(?:'t|not) (?:bend|move|turn) (?:my |his |her )?neck\b"
     ),
     "rash": (
-        r"\brash\b|\bpurple (?:spots|blotches|marks|dots)\b|\b(?:spots|blotches) (?:that|which)"
+        r"\brash\b|\b(?:red|purple|dark|red-purple|reddish|purplish)(?:[- ](?:red|purple))? "
+        r"(?:spots|blotches|marks|dots|pin ?pricks)\b|\b(?:spots|blotches) (?:that|which)"
         r" (?:don't|do not|won't) fade\b|\bpinprick\b|\bpetechia"
     ),
     "non_blanching_rash": (
         r"(?:rash|spots|blotches).{0,40}(?:glass|(?:doesn't|does not|don't|do not|won't|"
         r"not) (?:fade|go away when|blanch))|non.?blanching"
     ),
-    "light_hurts": r"\blight (?:hurts|bothers|is painful)|\bphotophobia\b|\bcan't (?:stand|bear|"
+    "light_hurts": r"\blights? (?:hurts|bothers|is painful|is too bright)|\btoo bright\b|"
+    r"\bphotophobia\b|\bcan't (?:stand|bear|"
     r"look at) (?:the )?light",
     "weakness": (
         r"\b(?:weak(?:ness)?|paraly[sz]ed|dead|heavy|limp|floppy)\b.{0,25}\b" + _BODY + r"\b|"
@@ -149,7 +277,8 @@ SIGNS: dict[str, str] = {
         r"dead|gone dead|limp|floppy)\b|"
         r"\bcan(?:'t|not|no longer) (?:lift|raise|move|grip|hold|use|feel) (?:my|his|her|the)"
         r" (?:left |right )?(?:arms?|legs?|hands?|fingers|foot|feet|side|face)\b|\bcan(?:'t|not)"
-        r" (?:grip|hold) (?:anything|things|a cup|my cup|a pen)\b|\b(?:lost|losing|no) (?:my |the )?(?:grip|strength)\b|\bdropping "
+        r" (?:grip|hold) (?:anything|things|a cup|my cup|a pen)\b|\b(?:lost|losing|no) (?:my |"
+        r"the )?(?:grip|strength)\b|\bdropping "
         r"(?:things|my|cups)\b|\bcan(?:'t|not) (?:walk|stand) (?:properly|straight|up)\b"
     ),
     "numbness": (
@@ -159,7 +288,14 @@ SIGNS: dict[str, str] = {
         r"feeling)\b|\bcan(?:'t|not) feel (?:my|his|her|the) (?:left |right )?(?:face|side|"
         r"arm|leg|body)\b"
     ),
-    "onset": r"\bsudden(?:ly)?\b|\b(?:just|right) now\b|\bminutes? ago\b|\bhours? ago\b|"
+    "sided": r"\b(?:left|right|one) (?:side|arm|leg|hand|foot)\b|\bone side\b|\bhalf (?:of )?(?:my|"
+    r"his|her|the) (?:body|face)\b|\bboth (?:arms|legs)\b|\b(?:arm|hand) and (?:leg|foot)\b",
+    "very_unwell": r"\bunresponsive\b|\bfloppy\b|\bhard to wake\b|\bwon't wake\b|\bcan(?:'t|not) "
+    r"wake (?:him|her|them)\b|\bbulging (?:soft spot|fontanel\w*)\b|\bfontanel\w*\b",
+    "amnesia": r"\bcan(?:'t|not) remember (?:what happened|anything|the accident|the fall|how)\b|"
+    r"\bmemory loss\b|\blost (?:my|his|her) memory\b|\bdoesn't remember (?:what happened|the)\b",
+    "onset": r"\bsudden(?:ly)?\b|\bnow\b|\bwoke up\b|\bjust (?:got|had|started|"
+    r"came|went)\b|\b(?:just|right) now\b|\bminutes? ago\b|\bhours? ago\b|"
     r"\bsince (?:this|lunch|breakfast|an hour|last night|i woke)|\btoday\b|\bout of nowhere"
     r"\b|\ball of a sudden\b|\bthis (?:morning|afternoon|evening)\b|\bhas gone\b|\bwent\b",
     "hand_numbness": r"\b(?:hands?|fingers?|arms?)\b.{0,25}\bnumb|\bnumb\w*\b.{0,20}\b(?:hands?"
@@ -182,13 +318,15 @@ SIGNS: dict[str, str] = {
         r"\bdisorient\w+|\b(?:doesn't|does not|don't|didn't) (?:know|recogni[sz]e) (?:where|who|"
         r"what day|me|us)\b|\bnot making sense\b|\bnot (?:him|her|my)sel(?:f|ves)\b"
     ),
-    "seizure": r"\bseizures?\b|\bconvuls\w+|\bfit(?:ting)?\b(?= (?:and|on the|earlier|just))|"
+    "seizure": r"\bseizures?\b|\b(?:having|had|has had|is having|having) (?:a )?fits?\b|"
+    r"\bconvuls\w+|\bfit(?:ting)?\b(?= (?:and|on the|earlier|just))|"
     r"\bhad a fit\b|\bshaking uncontrollably\b",
     "faint": (
         r"\bfaint(?:ed|ing)?\b|\bpass(?:ed|ing)? out\b|\bblack(?:ed|ing)? out\b|\blost "
         r"consciousness\b|\bunconscious\b|\bknocked out\b|\bcollaps\w+"
     ),
-    "double_vision": r"\bdouble vision\b|\bseeing (?:double|two of everything)\b|\bseeing 2\b",
+    "double_vision": r"\bdouble vision\b|\b(?:vision|everything|things|eyes?)\b.{0,25}\bdoubl"
+    r"(?:ed|ing)\b|\bseeing (?:double|two of everything)\b|\bseeing 2\b",
     "vision_loss": (
         r"\b(?:lost|losing|loss of|no) (?:the )?(?:vision|sight|eyesight)\b|\bvision\b.{0,20}"
         r"(?:went|gone|going) (?:dark|black|blurry|blurred|grey|gray|out)|\bcan(?:'t|not) see\b"
@@ -207,6 +345,8 @@ SIGNS: dict[str, str] = {
     "drowsy": r"\bdrows\w+|\bsleepy\b|\bhard to wake\b|\bwon't wake\b|\bcan't stay awake\b|"
     r"\bkeeps? falling asleep\b|\bvery tired\b|\bout of it\b",
     "head_injury": (
+        r"\b(?:knock|blow|bang|bump|hit|whack|smack)(?:ed)? (?:to|on|in) the head\b|\btook a "
+        r"(?:knock|hit|blow|bang|whack)\b|"
         r"\b(?:hit|banged|bumped|smacked|knocked|struck|whacked|cracked) (?:my|his|her|their|the"
         r"|our) (?:own )?head\b|\bhead (?:injury|trauma|knock|bump)\b|\bconcuss\w+|\b(?:fell|"
         r"fall|landed|falling) (?:\w+ ){0,5}(?:on|onto) (?:my|his|her|the back of (?:my|his|her)"
@@ -236,7 +376,8 @@ SIGNS: dict[str, str] = {
         r"them) before)|\b(?:developed|started getting|started having) (?:a |bad )?" + _HEAD
     ),
     "jaw_claudication": (
-        r"\bjaw\b.{0,30}\b(?:when|while|after) (?:i |he |she )?(?:chew|eat)\w*|\b(?:chew|eat)\w*"
+        r"\bjaw\b.{0,30}\b(?:when|while|after) (?:i |he |she )?(?:chew|eat)\w*|\b(?:hurts|"
+        r"painful|aches?|sore) (?:to |when (?:i |he |she )?)(?:chew|eat)|\b(?:chew|eat)\w*"
         r"\b.{0,20}\b(?:hurts?|pain\w*|aches?)\b.{0,15}\bjaw\b|\bjaw (?:claudication|tires)"
     ),
     "scalp_tender": r"\bscalp\b.{0,30}\b(?:tender|sore|hurts?|painful|sensitive)\b|\b(?:tender|"
@@ -265,7 +406,8 @@ SIGNS: dict[str, str] = {
         r"\b(?:lost|losing|loss of|no|can(?:'t|not)|couldn't|unable to) (?:\w+ ){0,2}control "
         r"(?:of |over )?(?:my |his |her )?(?:bladder|bowels?|pee|wee|urine|peeing|toilet)\b|"
         r"\b(?:bladder|bowels?)\b.{0,25}\b(?:control|incontinen\w+|accident|gave way|not "
-        r"working|stopped)\b|\bincontinen\w+|\bwet (?:my|him|her)sel(?:f|ves)\b|\bpee(?:d|ing)? "
+        r"working|stopped)\b|\bincontinen\w+|\bwet(?:ting)? (?:my|him|her)sel(?:f|ves)\b|"
+        r"\bpee(?:d|ing)? "
         r"(?:my|him|her)sel(?:f|ves)\b|\bsoiled\b|\bpooed (?:my|him|her)sel|\bcan(?:'t|not) "
         r"(?:pee|wee|urinate|pass urine|go to the toilet|empty my bladder)\b|\b(?:can(?:'t|not)"
         r"|don't|do not|couldn't) feel (?:when|if|that) i (?:need|have) to (?:pee|wee|go)|"
@@ -275,7 +417,8 @@ SIGNS: dict[str, str] = {
         r"\bsaddle\b|\bgroin\b.{0,25}\bnumb|\bnumb\w*\b.{0,40}\b(?:groin|genitals?|bottom|"
         r"buttocks|bum|between (?:my|the) legs|inner thighs?|private|crotch|perineum|anus)\b|"
         r"\b(?:can(?:'t|not)|couldn't) feel (?:anything )?(?:when i wipe|my (?:bottom|bum|"
-        r"genitals|groin))|\bbetween (?:my|the) legs\b.{0,25}\bnumb"
+        r"genitals|groin))|\bbetween (?:my|the) legs\b.{0,25}\bnumb|\bcan(?:'t|not) feel\b.{0,30}"
+        r"\bwhen i wipe\b|\bwip(?:e|ing)\b.{0,30}\b(?:numb|can't feel|no feeling)"
     ),
     "back_or_legs": r"\bback\b|\bsciatica\b|\blegs?\b|\bspine\b|\blumbar\b",
     "named_emergency": (
@@ -315,7 +458,8 @@ _ACUTE = re.compile(
     r"\bsince (?:this|lunch|breakfast|an hour|last night|yesterday|then|the|i woke)\w*|"
     r"\bsudden(?:ly)?\b|\bstarted (?:\w+ ){0,3}(?:ago|today|suddenly)\b|\bjust (?:started|"
     r"happened|began|came on)\b|\bcame on\b|\bkeeps? getting worse\b|\bgetting worse\b|"
-    r"\bnew\b|\byesterday\b|\blast night\b|\bat the moment\b|\bcurrently\b|\bstill\b"
+    r"\bnew\b|\bthis week\b|\b(?:past|last) (?:few |couple of |\d )?days\b|\byesterday\b|"
+    r"\blast night\b|\bat the moment\b|\bcurrently\b"
 )
 _LONG_STANDING = re.compile(
     r"\bfor (?:many |several |a few |a couple of |the last |the past |over |more than |about |"
@@ -329,6 +473,19 @@ _LONG_STANDING = re.compile(
     r"\bevery (?:day|week|morning|afternoon|evening|night|time)\b|\bsometimes\b|\busually\b|"
     r"\boccasionally\b|\bonce in a while\b|\bnow and then\b|\bwhen i (?:look|turn|sit|sleep|"
     r"wake|work|read|type)\b"
+)
+
+
+# Only sentences with one of these words are compared with the red-flag examples.
+_SYMPTOM_HINT = re.compile(
+    r"\b(?:head\w*|neck|back|spine|face|arms?|legs?|hands?|fingers?|feet|eyes?|vision|sight|"
+    r"see|seeing|speech|speak\w*|talk\w*|words?|pain\w*|ache\w*|hurt\w*|agony|numb\w*|weak\w*|"
+    r"tingl\w*|dizz\w*|faint\w*|pass\w* out|collaps\w*|confus\w*|seiz\w*|fit|vomit\w*|sick|"
+    r"throw\w* up|fever\w*|temp\w*|stiff\w*|rash\w*|spots|swell\w*|swollen|puffy|pregnan\w*|"
+    r"bladder|bowel\w*|pee\w*|wee|urin\w*|groin|saddle|jaw|scalp|temples?|fell|fall\w*|hit|"
+    r"bang\w*|crash\w*|accident|chiro\w*|manipulat\w*|adjust\w*|cancer|chemo\w*|immun\w*|"
+    r"stroke|droop\w*|slurr\w*|drows\w*|sleepy|balance|unsteady|blurr\w*|double|blind|"
+    r"bleed\w*|burst|explod\w*|sudden\w*|worst)\b"
 )
 
 
@@ -358,8 +515,10 @@ def find_signs(sentence: str) -> set[str]:
 def _sentence_context(sentence: str) -> str:
     """'general' (a question about signs in general), 'hypothetical', 'long' or 'now'."""
     acute = bool(_ACUTE.search(sentence))
-    if not _PERSONAL.search(sentence) and not acute and (
-        sentence.rstrip().endswith("?") or _QUESTION_START.search(sentence)
+    if (
+        not _PERSONAL.search(sentence)
+        and not acute
+        and (sentence.rstrip().endswith("?") or _QUESTION_START.search(sentence))
     ):
         return "general"
     if _HYPOTHETICAL.search(sentence) and not re.search(
@@ -387,7 +546,11 @@ RED_FLAG_RULES: dict[str, list[set[str]]] = {
         {"stiff_neck", "light_hurts", "headache"},
     ],
     "neurological": [
-        {"weakness"},
+        {"weakness", "onset"},
+        {"weakness", "sided"},
+        {"weakness", "speech"},
+        {"weakness", "numbness"},
+        {"very_unwell"},
         {"face_droop"},
         {"speech"},
         {"confusion"},
@@ -403,6 +566,8 @@ RED_FLAG_RULES: dict[str, list[set[str]]] = {
         {"head_injury", "drowsy"},
         {"head_injury", "confusion"},
         {"head_injury", "faint"},
+        {"head_injury", "amnesia"},
+        {"head_injury", "seizure"},
         {"head_injury", "severe_headache"},
     ],
     "neck_trauma": [
@@ -477,15 +642,23 @@ _DRUG = (
 )
 _DOSE = re.compile(
     r"\bdos(?:e|es|age|ages|ing)\b|\bprescri(?:be|ption|bing)\b|\b\d+(?:[.,]\d+)? ?(?:mg|mcg|"
-    r"µg|ug|ml|g|milligrams?|micrograms?|units|iu)\b|\bhow (?:much|many)\b.{0,30}\b(?:" + _DRUG
+    r"µg|ug|ml|g|milligrams?|micrograms?|units|iu)\b|\bhow (?:much|many)\b.{0,30}\b(?:"
+    + _DRUG
     + r"|mg|milligrams?|can i take|should i take|to take|a day|per day|at once)\b|\bhow "
     r"often (?:can|should|do) (?:i|you|he|she) take\b|\b(?:max(?:imum)?|safe|right|correct|"
-    r"daily) (?:amount|limit|number)\b|\bcan i (?:take|have) (?:two|three|four|2|3|4|double|"
+    r"daily) (?:amount|limit|number)\b|\bdoubl(?:e|ing) (?:up|the dose|my (?:dose|meds|"
+    r"medication|pills|tablets))|\bcan i (?:take|have) (?:two|three|four|2|3|4|double|"
     r"another|more|extra|a second)\b|\btake (?:two|three|four|2|3|4|more|double) (?:of|"
-    r"tablets|pills|at)\b|\b(?:mix|combine|together with|at the same time as)\b.{0,30}\b" + _DRUG
-    + r"\b.{0,30}\b(?:and|with)\b.{0,20}\b" + _DRUG + r"\b|\bwhat (?:medication|medicine|drug|"
-    r"pills?|painkiller)s? should i (?:take|be on|use)\b|\bgive me (?:a |some )?(?:" + _DRUG
-    + r")\b|\bget (?:me )?(?:some |a )?(?:" + _DRUG + r") (?:without|online)\b"
+    r"tablets|pills|at)\b|\b(?:mix|combine|together with|at the same time as)\b.{0,30}\b"
+    + _DRUG
+    + r"\b.{0,30}\b(?:and|with)\b.{0,20}\b"
+    + _DRUG
+    + r"\b|\bwhat (?:medication|medicine|drug|"
+    r"pills?|painkiller)s? should i (?:take|be on|use)\b|\bgive me (?:a |some )?(?:"
+    + _DRUG
+    + r")\b|\bget (?:me )?(?:some |a )?(?:"
+    + _DRUG
+    + r") (?:without|online)\b"
 )
 _DIAGNOSIS = re.compile(
     r"\bdo (?:i|you think i|you reckon i|you believe i) (?:have|got|suffer from)\b(?! to\b| "
@@ -497,7 +670,11 @@ _DIAGNOSIS = re.compile(
     r"(?:it|this|my \w+) (?:a |an )?(?:tumou?r|cancer|ms|multiple sclerosis|aneurysm|brain "
     r"tumou?r)\b.{0,20}\?|\byes or no\b|\bam i (?:dying|going to die)\b|\bwhat (?:is|'s) causing "
     r"my\b.{0,40}\?|\bwhat do (?:i|you think i) (?:have|suffer from)\b|\bdo i need to worry "
-    r"that i have\b|\bconfirm (?:that|whether|if) i have\b"
+    r"that i have\b|\bconfirm (?:that|whether|if) i have\b|\b(?:do you think|would you say|in "
+    r"your (?:opinion|view)|your (?:opinion|guess|verdict)|be honest|honestly|tell me (?:straight"
+    r"|honestly))\b.{0,40}\b(?:ms|multiple sclerosis|tumou?rs?|cancer|aneurysm|stroke|meningitis|"
+    r"herniated|slipped|bulging|arthritis|fibromyalgia|serious|dangerous|what i have|what it is|"
+    r"which (?:one|it is))\b|\bis (?:it|this) (?:a |an )?(?:tumou?r|cancer|ms|aneurysm)\b"
 )
 _DIAGNOSIS_EXCEPT = re.compile(
     r"\bhow (?:do|can|would) (?:i|you|we) (?:know|tell|find out)\b|\bwhat if i have\b|\bif i"
@@ -515,7 +692,11 @@ _HEALTH = re.compile(
     r"pregnan\w*|body|ill|illness|sick|disease\w*|condition|infection|fever|blood|heart|"
     r"diet|weight|vitamin\w*|insurance|opening|hours|cost|price|fee|fees|x-?ray|mri|scan|"
     r"numb\w*|tingl\w*|arm|arms|leg|legs|hand|hands|spondylosis|arthritis|ergonomic\w*|"
-    r"desk|screen|recovery|heal\w*|hospital|emergency|care)\b"
+    r"desk|screen|recovery|heal\w*|hospital|emergency|care|diabet\w*|cancer|tumou?r|stroke|"
+    r"cold|flu|cough|allerg\w*|skin|rash|asthma|pressure|cholesterol|baby|period|menopause|"
+    r"mental|depress\w*|anxious|covid|virus|vaccin\w*|surgeon|dentist|teeth|tooth|ear|ears|"
+    r"nose|throat|stomach|chest|breath\w*|lose weight|fitness|gym|yoga|pilates|walking|"
+    r"running|sports?)\b"
 )
 _OFF_TOPIC = re.compile(
     r"\b(?:tax|taxes|recipes?|bake|baking|cook|cooking|python|javascript|java|code|coding|"
@@ -523,15 +704,178 @@ _OFF_TOPIC = re.compile(
     r"soccer|basketball|baseball|match|score|laptop|computer|phone|iphone|android|stocks?|"
     r"invest\w*|bitcoin|crypto\w*|movie|film|song|lyrics|poem|essay|homework|capital of|"
     r"translate|holiday|vacation|flight|hotel|car|tyre|tire|garden\w*|election|president|"
-    r"joke|mortgage|loan|resume|cv|cover letter)\b"
+    r"joke|mortgage|loan|resume|cv|cover letter|party|wedding|birthday|gift|shopping|travel|"
+    r"restaurant|video ?games?|math|maths|equation|history of|news|politics|rent|email|"
+    r"spreadsheet|excel|website|app)\b"
+)
+
+# Greetings and questions about the assistant itself go on (retrieval answers or declines them).
+_SMALL_TALK = re.compile(
+    r"^\W*(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|thanks?|thank you|cheers|ok|"
+    r"okay|yes|no|bye|goodbye)\b|\b(?:who|what) are you\b|\bwhat can you (?:do|help)|\bare you "
+    r"(?:a|an) (?:bot|robot|human|ai|person|real)\b|\bhow (?:does|do) (?:this|you) work\b"
 )
 
 # Language: non-Latin scripts, or common function words of other languages and none of English.
 _FOREIGN_WORDS = set(
-    ["el", "los", "las", "una", "unos", "por", "para", "con", "que", "qué", "como", "cómo", "dolor", "cabeza", "cuello", "espalda", "tengo", "estoy", "hace", "desde", "muy", "pero", "también", "puedo", "ayuda", "hola", "gracias", "necesito", "mucho", "le", "les", "des", "du", "est", "une", "avec", "pour", "mais", "je", "j'ai", "suis", "très", "mal", "tête", "nuque", "dos", "depuis", "bonjour", "merci", "aide", "quoi", "faire", "ça", "peux", "der", "das", "und", "ist", "ich", "nicht", "mit", "ein", "eine", "habe", "seit", "kopfschmerzen", "nacken", "rücken", "was", "kann", "hallo", "danke", "bitte", "ich", "habe", "mein", "meine", "sehr", "auch", "um", "uma", "com", "não", "está", "estou", "dor", "pescoço", "cabeça", "costas", "obrigado", "olá", "você", "il", "di", "che", "sono", "ho", "mal", "collo", "schiena", "testa", "ciao", "grazie", "aiuto", "molto", "het", "een", "ik", "niet", "hoofdpijn", "nek", "rug", "heb"]
+    [
+        "el",
+        "los",
+        "las",
+        "una",
+        "unos",
+        "por",
+        "para",
+        "con",
+        "que",
+        "qué",
+        "como",
+        "cómo",
+        "dolor",
+        "cabeza",
+        "cuello",
+        "espalda",
+        "tengo",
+        "estoy",
+        "hace",
+        "desde",
+        "muy",
+        "pero",
+        "también",
+        "puedo",
+        "ayuda",
+        "hola",
+        "gracias",
+        "necesito",
+        "mucho",
+        "le",
+        "les",
+        "des",
+        "du",
+        "est",
+        "une",
+        "avec",
+        "pour",
+        "mais",
+        "je",
+        "j'ai",
+        "suis",
+        "très",
+        "mal",
+        "tête",
+        "nuque",
+        "dos",
+        "depuis",
+        "bonjour",
+        "merci",
+        "aide",
+        "quoi",
+        "faire",
+        "ça",
+        "peux",
+        "der",
+        "das",
+        "und",
+        "ist",
+        "ich",
+        "nicht",
+        "mit",
+        "ein",
+        "eine",
+        "habe",
+        "seit",
+        "kopfschmerzen",
+        "nacken",
+        "rücken",
+        "was",
+        "kann",
+        "hallo",
+        "danke",
+        "bitte",
+        "ich",
+        "habe",
+        "mein",
+        "meine",
+        "sehr",
+        "auch",
+        "um",
+        "uma",
+        "com",
+        "não",
+        "está",
+        "estou",
+        "dor",
+        "pescoço",
+        "cabeça",
+        "costas",
+        "obrigado",
+        "olá",
+        "você",
+        "il",
+        "di",
+        "che",
+        "sono",
+        "ho",
+        "mal",
+        "collo",
+        "schiena",
+        "testa",
+        "ciao",
+        "grazie",
+        "aiuto",
+        "molto",
+        "het",
+        "een",
+        "ik",
+        "niet",
+        "hoofdpijn",
+        "nek",
+        "rug",
+        "heb",
+    ]
 )
 _ENGLISH_WORDS = set(
-    ["the", "and", "is", "are", "i", "my", "me", "you", "your", "what", "how", "can", "do", "does", "have", "has", "with", "for", "of", "to", "it", "this", "that", "neck", "head", "headache", "back", "pain", "hi", "hello", "please", "help", "thanks", "should", "when", "why", "which", "there", "was"]
+    [
+        "the",
+        "and",
+        "is",
+        "are",
+        "i",
+        "my",
+        "me",
+        "you",
+        "your",
+        "what",
+        "how",
+        "can",
+        "do",
+        "does",
+        "have",
+        "has",
+        "with",
+        "for",
+        "of",
+        "to",
+        "it",
+        "this",
+        "that",
+        "neck",
+        "head",
+        "headache",
+        "back",
+        "pain",
+        "hi",
+        "hello",
+        "please",
+        "help",
+        "thanks",
+        "should",
+        "when",
+        "why",
+        "which",
+        "there",
+        "was",
+    ]
 )
 
 
@@ -562,7 +906,8 @@ def is_foreign(text: str) -> bool:
 _ANSWER_DOSE = re.compile(
     r"\b\d+(?:[.,]\d+)?\s?(?:-|to|–)?\s?(?:\d+(?:[.,]\d+)?\s?)?(?:mg|mcg|µg|ug|ml|milligrams?|"
     r"micrograms?|grams?|g|units|iu|mg/kg)\b|\b(?:one|two|three|four|1|2|3|4|half a) (?:tablets?|"
-    r"pills?|capsules?|caplets?|drops|puffs|sachets?|teaspoons?)\b|\b(?:dose|dosage|dosing)\b.{0,30}"
+    r"pills?|capsules?|caplets?|drops|puffs|sachets?|teaspoons?)\b|\b(?:dose|dosage|"
+    r"dosing)\b.{0,30}"
     r"\b(?:is|of|are|should be)\b.{0,20}\d|\bmaximum (?:daily )?(?:dose|amount)\b|\bevery "
     r"\d+(?:\s?(?:-|to)\s?\d+)? hours\b.{0,20}|\b(?:once|twice|three times|four times) (?:a|per) "
     r"day\b.{0,40}\b(?:take|tablet|pill|dose|capsule)|\btake\b.{0,40}\b(?:once|twice|three times|"
@@ -680,8 +1025,15 @@ class Guard:
             return False
         text = fix_typos(text, self.vocab)
         signs: set[str] = set()
+        recurring: set[str] = set()
         for sentence in sentences(text):
-            if _sentence_context(sentence) != "now":
+            context = _sentence_context(sentence)
+            if context == "long":
+                # A recurring pattern is what carbon monoxide looks like; other red flags need
+                # something new.
+                recurring |= find_signs(sentence)
+                continue
+            if context != "now":
                 continue
             found = find_signs(sentence)
             # The same rule checked inside each sentence, and over the whole message.
@@ -692,6 +1044,8 @@ class Guard:
         # must stand in one sentence (already checked above).
         if red_flag_rule(signs):
             return True
+        if any(alt <= signs | recurring for alt in RED_FLAG_RULES["carbon_monoxide"]):
+            return True
         return bool(self._similar_red_flag(text))
 
     def _similar_red_flag(self, text: str, debug: bool = False):
@@ -701,14 +1055,13 @@ class Guard:
         for sentence in sentences(text):
             if _sentence_context(sentence) != "now":
                 continue
-            kept = [
-                c for c in clauses(sentence) if not _NEGATION.search(c) and len(c.split()) >= 2
-            ]
+            kept = [c for c in clauses(sentence) if not _NEGATION.search(c) and len(c.split()) >= 2]
             if kept:
                 candidates.append(", ".join(kept))
+        candidates = [c for c in dict.fromkeys(candidates) if _SYMPTOM_HINT.search(c)]
         if not candidates:
             return None
-        vecs = self._encode(candidates[:24])
+        vecs = self._encode(candidates[:16])
         pos = vecs @ self.red_vecs.T
         neg = vecs @ self.not_red_vecs.T if len(self.not_red_flags) else np.zeros_like(pos)
         best_pos = pos.max(axis=1)
@@ -736,7 +1089,7 @@ class Guard:
         return known / len(words) < 0.34
 
     def _off_topic(self, text: str) -> bool:
-        if _HEALTH.search(text):
+        if _HEALTH.search(text) or _SMALL_TALK.search(text):
             return False
         if _OFF_TOPIC.search(text):
             return True

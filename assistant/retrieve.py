@@ -60,8 +60,15 @@ class Bm25Index:
 
 
 class Retriever:
-    def __init__(self, store: Store, embeddings, settings: RetrievalSettings,
-                 candidates: int = CANDIDATES, max_sources: int = 10, lexicon=()):
+    def __init__(
+        self,
+        store: Store,
+        embeddings,
+        settings: RetrievalSettings,
+        candidates: int = CANDIDATES,
+        max_sources: int = 10,
+        lexicon=(),
+    ):
         self.lexicon = lexicon  # everyday words -> the articles' terms (query.py)
         self.candidates = candidates  # chunks per method before fusion
         self.max_sources = max_sources
@@ -115,10 +122,16 @@ class Retriever:
             source = self.chunks[i].source
             if source in bm25_best:
                 bm25_best[source] = max(bm25_best[source], float(bm25_scores[i]))
-        article_score = dict(zip(candidates, (
-            s.vector_weight * standardise([vector_best[a] for a in candidates])
-            + s.bm25_weight * standardise([bm25_best[a] for a in candidates])
-        ), strict=True))
+        article_score = dict(
+            zip(
+                candidates,
+                (
+                    s.vector_weight * standardise([vector_best[a] for a in candidates])
+                    + s.bm25_weight * standardise([bm25_best[a] for a in candidates])
+                ),
+                strict=True,
+            )
+        )
         sources = tuple(sorted(candidates, key=lambda a: article_score[a], reverse=True))
         article_rank = {a: i for i, a in enumerate(sources)}
 
@@ -126,7 +139,9 @@ class Retriever:
         ranked.sort(key=lambda cid: article_rank[chunk_by_id[cid].source])  # stable: best first
         passages = tuple(
             Passage(
-                chunk=chunk_by_id[cid], score=fused[cid], similarity=similarity[cid],
+                chunk=chunk_by_id[cid],
+                score=fused[cid],
+                similarity=similarity[cid],
                 url=self.records[chunk_by_id[cid].source].url,
             )
             for cid in ranked

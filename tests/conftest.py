@@ -26,7 +26,7 @@ def embeddings():
 def make_settings(data_dir: Path, **overrides):
     from assistant.settings import Settings
 
-    return Settings(data_dir=data_dir, articles_dir=ARTICLES, **overrides)
+    return Settings(**{"data_dir": data_dir, "articles_dir": ARTICLES, **overrides})
 
 
 @pytest.fixture
