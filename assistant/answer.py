@@ -96,7 +96,10 @@ class ExtractiveAnswerer:
             )
         )
         used_passages = [candidates[i][2] for i in chosen]
-        citations = make_citations(used_passages)
+        quoted = {}
+        for i in chosen:
+            quoted.setdefault(candidates[i][2].chunk.source, candidates[i][3])
+        citations = make_citations(used_passages, quoted)
         number = {c.source: c.n for c in citations}
         text = " ".join(
             f"{candidates[i][3]} [{number[candidates[i][2].chunk.source]}]" for i in chosen

@@ -8,8 +8,12 @@ MARKER = re.compile(r"\[(\d+)\]")
 SNIPPET_CHARS = 240
 
 
-def make_citations(passages: list[Passage]) -> list[Citation]:
-    """Citations for the articles of these passages, numbered 1.. in order of first use."""
+def make_citations(passages: list[Passage], quoted: dict[str, str] | None = None) -> list[Citation]:
+    """Citations for the articles of these passages, numbered 1.. in order of first use.
+
+    quoted: per article, the first sentence the answer quotes; the snippet starts there, so a
+    reader sees the quote in its context.
+    """
     citations: list[Citation] = []
     seen: dict[str, int] = {}
     for p in passages:
@@ -22,10 +26,15 @@ def make_citations(passages: list[Passage]) -> list[Citation]:
                 title=p.chunk.title,
                 source=p.chunk.source,
                 url=p.url,
-                snippet=snippet(p.chunk.text),
+                snippet=snippet(_from_quote(p.chunk.text, (quoted or {}).get(p.chunk.source))),
             )
         )
     return citations
+
+
+def _from_quote(text: str, quote: str | None) -> str:
+    at = text.find(quote) if quote else -1
+    return text[at:] if at > 0 else text
 
 
 def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:

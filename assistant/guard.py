@@ -162,6 +162,9 @@ KEYWORDS = [
     "crash",
     "injury",
     "concussion",
+    "concussions",
+    "concussed",
+    "concussive",
     "stroke",
     "meningitis",
     "aneurysm",
@@ -640,16 +643,13 @@ _DRUG = (
     r"co-?codamol|painkillers?|pain ?killers|pain relievers?|muscle relaxants?|meds|"
     r"medications?|medicines?|pills?|tablets?|capsules?|steroids?|cbd|opioids?|nsaids?)"
 )
+# Dose declines are about medicines only. Some wordings always are (a dose, a prescription, an
+# amount in mg); the others ("how often should I take...", "how many a day", "can I take two")
+# are only dosing questions in a medicine context, not about exercises, breaks or physio visits.
 _DOSE = re.compile(
     r"\bdos(?:e|es|age|ages|ing)\b|\bprescri(?:be|ption|bing)\b|\b\d+(?:[.,]\d+)? ?(?:mg|mcg|"
-    r"µg|ug|ml|g|milligrams?|micrograms?|units|iu)\b|\bhow (?:much|many)\b.{0,30}\b(?:"
-    + _DRUG
-    + r"|mg|milligrams?|can i take|should i take|to take|a day|per day|at once)\b|\bhow "
-    r"often (?:can|should|do) (?:i|you|he|she) take\b|\b(?:max(?:imum)?|safe|right|correct|"
-    r"daily) (?:amount|limit|number)\b|\bdoubl(?:e|ing) (?:up|the dose|my (?:dose|meds|"
-    r"medication|pills|tablets))|\bcan i (?:take|have) (?:two|three|four|2|3|4|double|"
-    r"another|more|extra|a second)\b|\btake (?:two|three|four|2|3|4|more|double) (?:of|"
-    r"tablets|pills|at)\b|\b(?:mix|combine|together with|at the same time as)\b.{0,30}\b"
+    r"µg|ug|ml|g|milligrams?|micrograms?|units|iu)\b|\b(?:mix|combine|together with|at the same "
+    r"time as)\b.{0,30}\b"
     + _DRUG
     + r"\b.{0,30}\b(?:and|with)\b.{0,20}\b"
     + _DRUG
@@ -658,8 +658,55 @@ _DOSE = re.compile(
     + _DRUG
     + r")\b|\bget (?:me )?(?:some |a )?(?:"
     + _DRUG
-    + r") (?:without|online)\b"
+    + r") (?:without|online)\b|\b(?:the )?(?:most|max\w*)\b.{0,20}\b"
+    + _DRUG
+    + r"\b.{0,30}\b(?:i|you|he|she) (?:can|could|should|may)\b|\b"
+    + _DRUG
+    + r"\b.{0,30}\b(?:can|could|should|may) (?:i|you|he|she) (?:safely )?(?:take|have)\b.{0,25}"
+    r"\b(?:at once|at a time|a day|per day|in (?:a|one) day|in 24 hours)\b"
 )
+_DOSE_AMOUNT = re.compile(
+    r"\bhow (?:much|many)\b.{0,30}\b(?:"
+    + _DRUG
+    + r"|mg|milligrams?|can i take|should i take|to take|a day|per day|at once)\b|\bhow "
+    r"often (?:can|should|do|must|may) (?:i|you|he|she|we) take\b|\b(?:max(?:imum)?|safe|right|"
+    r"correct|daily) (?:amount|limit|number)\b|\bdoubl(?:e|ing) (?:up|the dose|my (?:dose|meds|"
+    r"medication|pills|tablets))|\bcan i (?:take|have) (?:two|three|four|2|3|4|double|"
+    r"another|more|extra|a second)\b|\btake (?:two|three|four|2|3|4|more|double) (?:of|"
+    r"tablets|pills|at)\b"
+)
+_MEDICINE = re.compile(r"\b" + _DRUG + r"\b|\b(?:drugs?|doses?|mg)\b")
+# What an amount or frequency question is about when it is not a medicine.
+_ACTIVITY = re.compile(
+    r"\b(?:breaks?|exercis\w*|stretch\w*|moves?|movements?|mobility|reps?|repetitions?|sets?|"
+    r"routines?|drills?|tucks?|rolls?|turns?|tilts?|squeezes?|holds?|walk\w*|steps|sessions?|"
+    r"physio\w*|therapy|appointments?|visits?|treatments?|massages?|yoga|pilates|swim\w*|"
+    r"gym|workouts?|posture|screen ?time|standing|stand up|get up|sleep|naps?|water|"
+    r"glasses|coffees?|caffeine|heat|ice|hot|cold|pillows?|checks?|adjustments?|sit\w*)\b"
+)
+
+
+def _is_dose_question(text: str, history: list[dict] | None = None) -> bool:
+    """A question about medicine amounts, dosing or prescriptions (not about exercise
+    frequency): the always-dose wordings, or an amount/frequency wording with a medicine in the
+    message, or with no other activity named in it or in the previous user turn."""
+    if _DOSE.search(text):
+        return True
+    if not _DOSE_AMOUNT.search(text):
+        return False
+    if _MEDICINE.search(text):
+        return True
+    if _ACTIVITY.search(text):
+        return False
+    previous = [
+        _normalise(message_text(m.get("content")))
+        for m in (history or [])
+        if isinstance(m, dict) and m.get("role") == "user"
+    ]
+    last = previous[-1] if previous else ""
+    return not (_ACTIVITY.search(last) and not _MEDICINE.search(last))
+
+
 _DIAGNOSIS = re.compile(
     r"\bdo (?:i|you think i|you reckon i|you believe i) (?:have|got|suffer from)\b(?! to\b| "
     r"(?:any|an appointment|a consultation|a booking|time|the|enough|insurance|cover))|"
@@ -708,6 +755,26 @@ _OFF_TOPIC = re.compile(
     r"restaurant|video ?games?|math|maths|equation|history of|news|politics|rent|email|"
     r"spreadsheet|excel|website|app)\b"
 )
+
+# A short follow-up that leans on the previous turn ("and what about on my phone?").
+_FOLLOW_UP = re.compile(
+    r"^\W*(?:and|also|so|but|ok(?:ay)?|what about|how about|same|what if|is that|does that|"
+    r"would that|could that|is it|does it|can it)\b|\b(?:that|it|this|those|them|too|as well)\W*$"
+)
+
+
+def _continues_health_topic(text: str, history: list[dict] | None) -> bool:
+    """True if a short follow-up message continues a health conversation (so the off-topic
+    words in it, like "phone", are about that topic)."""
+    previous = [
+        _normalise(message_text(m.get("content")))
+        for m in (history or [])
+        if isinstance(m, dict) and m.get("role") == "user"
+    ]
+    if not previous or len(text.split()) > 15 or not _FOLLOW_UP.search(text):
+        return False
+    return bool(_HEALTH.search(previous[-1]))
+
 
 # Greetings and questions about the assistant itself go on (retrieval answers or declines them).
 _SMALL_TALK = re.compile(
@@ -996,11 +1063,11 @@ class Guard:
             return Verdict("emergency")
         if _INJECTION.search(text):
             return Verdict("decline", "injection")
-        if _DOSE.search(text):
+        if _is_dose_question(text, history):
             return Verdict("decline", "dose")
         if _DIAGNOSIS.search(text) and not _DIAGNOSIS_EXCEPT.search(text):
             return Verdict("decline", "diagnosis")
-        if self._off_topic(text):
+        if self._off_topic(text) and not _continues_health_topic(text, history):
             return Verdict("decline", "off_topic")
         return None
 

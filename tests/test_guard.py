@@ -237,6 +237,60 @@ def test_alarming_but_ordinary(guard):
         assert kind(guard, question) == "answer", question
 
 
+def test_concussion_recovery_is_not_emergency(guard):
+    # "concussed" must not be read as a typo of "confused".
+    for question in (
+        "my wife was concussed two weeks ago, is it normal that she still feels foggy?",
+        "how long after a concussion should neck stiffness last",
+        "I banged my head last week and it's fine now, should my neck still be stiff?",
+    ):
+        assert kind(guard, question) == "answer", question
+    # ...but a head injury with red-flag symptoms now still is.
+    for message in (
+        "I was concussed yesterday and now I'm being sick and my speech is slurred",
+        "he was concused at school earlier today and now he is confused and vomiting",
+        "banged my head this morning, now I'm drowsy and keep being sick",
+    ):
+        assert kind(guard, message) == "emergency", message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "How frequently should I do the chin tuck exercises?",
+        "how many sets of the shoulder rolls per day?",
+        "how many times per week should I go to physio?",
+        "is it ok to do my stretches three times a day or is that too much",
+        "can too many headache tablets actually give you headaches?",
+    ],
+)
+def test_exercise_frequency_is_not_dose(guard, message):
+    assert kind(guard, message) == "answer"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "how often can I take my naproxen tablets",
+        "What's the most paracetamol I can safely have at once?",
+        "how many can I take at once?",
+        "Can I take two tablets instead of one?",
+    ],
+)
+def test_medicine_amounts_are_dose(guard, message):
+    assert kind(guard, message) == "dose"
+
+
+def test_follow_up_frequency_and_topic_use_history(guard):
+    exercises = [{"role": "user", "content": "Which exercises help neck pain?"}]
+    assert kind(guard, "how many times a day?", exercises) == "answer"
+    medicine = [{"role": "user", "content": "Is ibuprofen good for a headache?"}]
+    assert kind(guard, "how many times a day?", medicine) == "dose"
+    screen = [{"role": "user", "content": "How should I set up my computer screen?"}]
+    assert kind(guard, "and what about when I'm on my laptop?", screen) == "answer"
+    assert kind(guard, "Can you recommend a good laptop for gaming?") == "off_topic"
+
+
 def test_clinic_red_flag_examples_override(tmp_path, embeddings):
     (tmp_path / "red-flags.txt").write_text(
         "# clinic's own list\nmy eyelid suddenly dropped and I can't open my eye\n",
