@@ -18,6 +18,7 @@ SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])
 MIN_SENTENCE_CHARS = 25
 MAX_PASSAGES = 6
 MAX_ARTICLES = 2
+SENTENCE_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,18 @@ class ExtractiveAnswerer:
         self.embeddings = embeddings
         self.max_sentences = max_sentences
         self.keep_sentence = keep_sentence
+        # Sentence vectors by sentence text: the same passages come back for many questions.
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def sentence_vectors(self, sentences: list[str]) -> np.ndarray:
+        known = {s: v for s in sentences if (v := self._vectors.get(s)) is not None}
+        missing = list(dict.fromkeys(s for s in sentences if s not in known))
+        if missing:
+            known.update(zip(missing, self.embeddings.encode(missing), strict=True))
+            if len(self._vectors) > SENTENCE_CACHE_SIZE:
+                self._vectors = {}
+            self._vectors.update((s, known[s]) for s in missing)
+        return np.stack([known[s] for s in sentences])
 
     def answer(self, question: str, query_vector, passages: list[Passage]) -> Draft | None:
         articles = list(dict.fromkeys(p.chunk.source for p in passages))[:MAX_ARTICLES]
@@ -65,7 +78,7 @@ class ExtractiveAnswerer:
         if not candidates:
             return None
 
-        vectors = self.embeddings.encode([c[3] for c in candidates])
+        vectors = self.sentence_vectors([c[3] for c in candidates])
         similarity = vectors @ np.asarray(query_vector, dtype=np.float32)
         # The passage's own rank and fit count too: a sentence reads best in its context.
         scores = [
