@@ -14,6 +14,14 @@ REPO = Path(__file__).resolve().parent.parent
 ARTICLES = REPO / "knowledge" / "articles"
 CLINIC_ARTICLE = REPO.parent / "shared" / "clinic" / "spinal-issues-and-headache-relief.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# An article none of the shipped ones resembles: tests add it and expect it cited.
+SAUNA = (
+    "---\ntitle: Saunas and neck tension\ntags: [sauna, heat]\n---\n"
+    "## Can a sauna help neck tension?\n"
+    "A warm sauna session can relax tight neck and shoulder muscles, which may ease "
+    "tension-type headaches for a while. Drink water and leave the sauna if you feel "
+    "dizzy or unwell.\n"
+)
 
 
 @pytest.fixture(scope="session")

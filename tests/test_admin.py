@@ -11,16 +11,8 @@ from assistant.feedback import FeedbackLog
 from assistant.index import ingest_lock
 from assistant.settings import Settings
 
-from .conftest import build_indexer
+from .conftest import SAUNA, build_indexer
 from .test_web import running_app
-
-SAUNA = (
-    "---\ntitle: Saunas and neck tension\ntags: [sauna, heat]\n---\n"
-    "## Can a sauna help neck tension?\n"
-    "A warm sauna session can relax tight neck and shoulder muscles, which may ease "
-    "tension-type headaches for a while. Drink water and leave the sauna if you feel "
-    "dizzy or unwell.\n"
-)
 
 
 @pytest.mark.parametrize(

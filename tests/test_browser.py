@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from assistant.feedback import FeedbackLog
 from assistant.settings import Settings
 
-from .conftest import ARTICLES, build_indexer
+from .conftest import ARTICLES, SAUNA, build_indexer
 from .test_web import running_app
 
 pytestmark = pytest.mark.browser
@@ -30,14 +30,6 @@ CHROMIUM_ARGS = [
 ]
 ANSWER_WAIT_MS = 30_000
 BOOKING = "https://clinic.example/book"
-SAUNA = (
-    "---\ntitle: Saunas and neck tension\ntags: [sauna, heat]\n---\n"
-    "## Can a sauna help neck tension?\n"
-    "A warm sauna session can relax tight neck and shoulder muscles, which may ease "
-    "tension-type headaches for a while. Drink water and leave the sauna if you feel "
-    "dizzy or unwell.\n"
-)
-
 if not Path(CHROMIUM).exists():
     pytest.skip(
         "Chromium is missing: make browser (apt-get install chromium)", allow_module_level=True

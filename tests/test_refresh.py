@@ -6,7 +6,7 @@ import sys
 
 from assistant.assistant import Assistant
 
-from .conftest import ARTICLES, REPO, build_indexer, make_settings
+from .conftest import ARTICLES, REPO, SAUNA, build_indexer, make_settings
 
 
 def test_running_assistant_picks_up_a_new_article(tmp_path, embeddings):
@@ -22,13 +22,7 @@ def test_running_assistant_picks_up_a_new_article(tmp_path, embeddings):
         or "sauna.md" not in assistant.ask(question).sources
     )
 
-    (folder / "sauna.md").write_text(
-        "---\ntitle: Saunas and neck tension\ntags: [sauna, heat]\n---\n"
-        "## Can a sauna help neck tension?\n"
-        "A warm sauna session can relax tight neck and shoulder muscles, which may ease "
-        "tension-type headaches for a while. Drink water and leave the sauna if you feel "
-        "dizzy or unwell.\n"
-    )
+    (folder / "sauna.md").write_text(SAUNA)
     env = {"ASSISTANT_DATA_DIR": str(settings.data_dir), "PATH": "/usr/bin:/bin"}
     done = subprocess.run(
         [sys.executable, str(REPO / "ingest.py"), str(folder), "--json"],
