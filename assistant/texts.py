@@ -4,12 +4,11 @@ The package ships defaults in assistant/texts/; a file of the same name in the d
 folder replaces it, so the clinic changes the wording without touching code.
 """
 
-from importlib import resources
 from pathlib import Path
 
 from .settings import Settings
 
-PACKAGE_TEXTS = resources.files("assistant") / "texts"
+PACKAGE_TEXTS = Path(__file__).parent / "texts"
 
 
 def read_text(name: str, texts_dir: Path | None = None) -> str:
