@@ -12,6 +12,8 @@ from .store import Store
 from .types import ArticleRecord, Chunk, Passage
 
 CANDIDATES = 50  # per method, before fusion
+ARTICLE_PASSAGES = 3  # an article's vector score pools its best passages...
+SOFTMAX_TEMPERATURE = 0.05  # ...by a soft maximum: several good passages beat one lucky match
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,9 @@ class Retriever:
         self.records: dict[str, ArticleRecord] = self.store.article_records()
         self.chunks, self.vectors = self.store.live_chunks(self.records)
         self.position = {c.id: i for i, c in enumerate(self.chunks)}
+        self.rows_by_source: dict[str, list[int]] = {}
+        for i, chunk in enumerate(self.chunks):
+            self.rows_by_source.setdefault(chunk.source, []).append(i)
         self.bm25 = Bm25Index([c.embedded_text for c in self.chunks])
 
     def search(self, query: str) -> Retrieval:
@@ -110,14 +115,12 @@ class Retriever:
             if cid not in similarity:
                 similarity[cid] = float(self.vectors[self.position[cid]] @ query_vector)
 
-        # Articles: each method's best passage per article, standardised over the candidate
-        # articles and combined; scores keep how far ahead the best article is, ranks do not.
+        # Articles: a soft maximum over each candidate's best passages by cosine, and its best
+        # BM25 passage, each standardised over the candidates and combined; scores keep how far
+        # ahead the best article is, ranks do not.
         candidates = list(dict.fromkeys(chunk_by_id[cid].source for cid in fused))
-        vector_best = {a: -1.0 for a in candidates}
+        vector_best = {a: self.pooled_similarity(a, query_vector) for a in candidates}
         bm25_best = {a: 0.0 for a in candidates}
-        for cid, sim in similarity.items():
-            source = chunk_by_id[cid].source
-            vector_best[source] = max(vector_best[source], sim)
         for i in top:
             source = self.chunks[i].source
             if source in bm25_best:
@@ -147,6 +150,18 @@ class Retriever:
             for cid in ranked
         )
         return Retrieval(passages, sources[: self.max_sources], query_vector)
+
+    def pooled_similarity(self, source: str, query_vector: np.ndarray) -> float:
+        rows = self.rows_by_source[source]
+        return pooled_similarity_of(self.vectors[rows] @ query_vector)
+
+
+def pooled_similarity_of(similarities: np.ndarray) -> float:
+    """Log-mean-exp of the best passages: near the maximum, raised by other good passages, and
+    independent of the article's length (only the best few count)."""
+    best = np.sort(similarities)[::-1][:ARTICLE_PASSAGES]
+    t = SOFTMAX_TEMPERATURE
+    return float(best[0] + t * np.log(np.mean(np.exp((best - best[0]) / t))))
 
 
 def standardise(values: list[float]) -> np.ndarray:

@@ -1,5 +1,8 @@
 """Retrieval, answering, citations and the disclaimer on the project's own articles."""
 
+import numpy as np
+import pytest
+
 from assistant.answer import sentences_of
 from assistant.cite import citations_valid, markers
 from assistant.texts import disclaimer_for
@@ -100,3 +103,15 @@ def test_follow_up_question_keeps_the_topic(kb_assistant):
     reply = kb_assistant.ask("what about surgery for that?", history)
     assert reply.kind == "answer"
     assert {"whiplash.md", "surgery.md"} & set(reply.sources[:2])
+
+
+def test_an_article_with_several_good_passages_outranks_one_lucky_match():
+    from assistant.retrieve import pooled_similarity_of
+
+    one = np.array([0.61, 0.20, 0.10])
+    several = np.array([0.60, 0.59, 0.58, 0.10])
+    assert pooled_similarity_of(several) > pooled_similarity_of(one)
+    # A single passage scores as itself; only the best few count, so length adds nothing.
+    assert pooled_similarity_of(np.array([0.5])) == pytest.approx(0.5)
+    padded = np.concatenate([several, np.full(50, 0.05)])
+    assert pooled_similarity_of(padded) == pytest.approx(pooled_similarity_of(several))
