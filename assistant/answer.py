@@ -19,6 +19,8 @@ MIN_SENTENCE_CHARS = 25
 MAX_PASSAGES = 6
 MAX_ARTICLES = 2
 SENTENCE_CACHE_SIZE = 50_000
+NOVELTY = 0.2  # maximal marginal relevance: how much a sentence must add beyond those chosen
+MIN_RELATIVE_SCORE = 0.6  # a sentence far weaker than the best one is left out
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class ExtractiveAnswerer:
     def __init__(
         self,
         embeddings,
-        max_sentences: int = 3,
+        max_sentences: int = 4,
         keep_sentence: Callable[[str], bool] = lambda s: True,
     ):
         self.embeddings = embeddings
@@ -61,6 +63,25 @@ class ExtractiveAnswerer:
                 self._vectors = {}
             self._vectors.update((s, known[s]) for s in missing)
         return np.stack([known[s] for s in sentences])
+
+    def pick_diverse(self, scores: np.ndarray, vectors: np.ndarray, sentences: list[str]):
+        """The best sentences by maximal marginal relevance: relevant, and not repeating what an
+        already chosen sentence says (three definitions of the same thing answer nothing)."""
+        chosen: list[int] = []
+        seen_text: set[str] = set()
+        floor = MIN_RELATIVE_SCORE * scores.max()
+        available = scores >= floor
+        while len(chosen) < self.max_sentences and available.any():
+            value = scores.copy()
+            if chosen:
+                redundancy = (vectors @ vectors[chosen].T).max(axis=1)
+                value = (1 - NOVELTY) * scores - NOVELTY * redundancy
+            best = int(np.argmax(np.where(available, value, -np.inf)))
+            available[best] = False
+            if sentences[best].lower() not in seen_text:
+                seen_text.add(sentences[best].lower())
+                chosen.append(best)
+        return chosen
 
     def answer(self, question: str, query_vector, passages: list[Passage]) -> Draft | None:
         articles = list(dict.fromkeys(p.chunk.source for p in passages))[:MAX_ARTICLES]
@@ -85,18 +106,7 @@ class ExtractiveAnswerer:
             0.7 * float(sim) + 0.3 * c[2].similarity - 0.02 * c[0]
             for c, sim in zip(candidates, similarity, strict=True)
         ]
-        order = sorted(range(len(candidates)), key=lambda i: scores[i], reverse=True)
-
-        best = scores[order[0]]
-        chosen = []
-        seen_text = set()
-        for i in order:
-            if len(chosen) == self.max_sentences or scores[i] < 0.6 * best:
-                break
-            key = candidates[i][3].lower()
-            if key not in seen_text:
-                seen_text.add(key)
-                chosen.append(i)
+        chosen = self.pick_diverse(np.asarray(scores), vectors, [c[3] for c in candidates])
 
         # Lead with the best article; keep each article's sentences in reading order.
         first_article = candidates[chosen[0]][2].chunk.source

@@ -115,3 +115,16 @@ def test_an_article_with_several_good_passages_outranks_one_lucky_match():
     assert pooled_similarity_of(np.array([0.5])) == pytest.approx(0.5)
     padded = np.concatenate([several, np.full(50, 0.05)])
     assert pooled_similarity_of(padded) == pytest.approx(pooled_similarity_of(several))
+
+
+def test_the_answer_does_not_repeat_itself():
+    from assistant.answer import ExtractiveAnswerer
+
+    # Two sentences say the same thing; a third, slightly less relevant, says something new.
+    vectors = np.array([[1.0, 0.0, 0.0], [0.99, 0.14, 0.0], [0.6, 0.0, 0.8]], dtype=np.float32)
+    scores = np.array([0.80, 0.79, 0.70])
+    answerer = ExtractiveAnswerer(embeddings=None, max_sentences=2)
+    assert answerer.pick_diverse(scores, vectors, ["a", "b", "c"]) == [0, 2]
+    # A sentence far weaker than the best is never added just to fill the answer.
+    weak = np.array([0.80, 0.79, 0.30])
+    assert answerer.pick_diverse(weak, vectors, ["a", "b", "c"]) == [0, 1]
