@@ -20,8 +20,11 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 setup-dev: $(VENV)/.installed-dev
 
+# llama-cpp-python compiles (~4 min); the native build crashes on this CPU family (AMX path).
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) -e '.[dev]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) -e '.[dev,llm]'
 	touch $@
 
 # Browser tests drive Debian's Chromium (never a downloaded browser build).

@@ -14,6 +14,7 @@ from .store import Store, open_store
 from .texts import disclaimer_for, read_text, render
 from .types import Reply, Verdict
 
+MAX_ANSWER_TOKENS = 300  # a generated answer stays short
 MAX_QUERY_CHARS = 1000  # retrieval reads the start of a very long message; the guard reads all
 
 
@@ -129,7 +130,10 @@ def build_answerer(settings: Settings, embeddings):
                 temperature=0,
                 timeout=settings.llm_timeout_s,
                 max_retries=1,
-                max_tokens=300,
+                # Sent as `max_tokens`: ChatOpenAI's own setting goes out as
+                # `max_completion_tokens`, which llama.cpp's server ignores (it then writes on
+                # to the end of its context).
+                extra_body={"max_tokens": MAX_ANSWER_TOKENS},
             )
         case "llamacpp":
             try:
@@ -143,8 +147,11 @@ def build_answerer(settings: Settings, embeddings):
                 n_ctx=4096,
                 n_batch=512,
                 temperature=0,
-                max_tokens=300,
+                max_tokens=MAX_ANSWER_TOKENS,
                 verbose=False,
+                model_kwargs={"chat_format": settings.llm_chat_format}
+                if settings.llm_chat_format
+                else {},
             )
     prompt = read_text("prompt.md", settings.texts_dir)
     return ChatAnswerer(

@@ -13,7 +13,7 @@ from .types import ArticleRecord, Chunk, Passage
 
 CANDIDATES = 50  # per method, before fusion
 ARTICLE_PASSAGES = 3  # an article's vector score pools its best passages...
-SOFTMAX_TEMPERATURE = 0.05  # ...by a soft maximum: several good passages beat one lucky match
+SOFTMAX_TEMPERATURE = 0.05  # ...by a soft maximum (log-mean-exp)
 
 
 @dataclass(frozen=True)
@@ -157,8 +157,9 @@ class Retriever:
 
 
 def pooled_similarity_of(similarities: np.ndarray) -> float:
-    """Log-mean-exp of the best passages: near the maximum, raised by other good passages, and
-    independent of the article's length (only the best few count)."""
+    """Log-mean-exp of the best passages: the best cosine, lowered when the next best passages
+    are far weaker, so several good passages beat one lucky match. Only the best few count, so
+    a long article gains nothing by its length."""
     best = np.sort(similarities)[::-1][:ARTICLE_PASSAGES]
     t = SOFTMAX_TEMPERATURE
     return float(best[0] + t * np.log(np.mean(np.exp((best - best[0]) / t))))

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     llm_model: str = "local"
     llm_api_key: SecretStr = SecretStr("not-needed")
     llm_model_path: Path | None = None  # GGUF file for the llamacpp backend
+    llm_chat_format: str | None = None  # llamacpp: e.g. "gemma" for a GGUF without a chat template
     llm_timeout_s: float = 60.0
 
     @property
