@@ -41,8 +41,10 @@ run: setup
 lint: setup-dev
 	$(BIN)/ruff check assistant tests app.py ingest.py
 
+# The suite, then the quality gate over the question sets (under a minute).
 test: setup-dev browser lint
 	$(BIN)/python -m pytest
+	$(BIN)/python -m assistant.gate --shared $(SHARED)
 
 eval: setup-dev
 	$(BIN)/python -m assistant.gate --shared $(SHARED)
