@@ -596,7 +596,6 @@ RED_FLAG_RULES: dict[str, list[set[str]]] = {
         {"jaw_claudication", "scalp_tender"},
         {"jaw_claudication", "age_over_50"},
         {"scalp_tender", "age_over_50", "headache"},
-        {"age_over_50", "new_headache", "temple"},
         {"age_over_50", "new_headache", "visual_disturbance"},
         {"jaw_claudication", "visual_disturbance", "headache"},
     ],
