@@ -69,8 +69,8 @@ class ExtractiveAnswerer:
         already chosen sentence says (three definitions of the same thing answer nothing)."""
         chosen: list[int] = []
         seen_text: set[str] = set()
-        floor = MIN_RELATIVE_SCORE * scores.max()
-        available = scores >= floor
+        best_score = scores.max()
+        available = scores >= min(MIN_RELATIVE_SCORE * best_score, best_score)  # best always in
         while len(chosen) < self.max_sentences and available.any():
             value = scores.copy()
             if chosen:

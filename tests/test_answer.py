@@ -128,3 +128,5 @@ def test_the_answer_does_not_repeat_itself():
     # A sentence far weaker than the best is never added just to fill the answer.
     weak = np.array([0.80, 0.79, 0.30])
     assert answerer.pick_diverse(weak, vectors, ["a", "b", "c"]) == [0, 1]
+    # However weak, the best sentence is always there to quote.
+    assert answerer.pick_diverse(-weak, vectors, ["a", "b", "c"])[0] == 2
