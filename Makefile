@@ -41,13 +41,15 @@ run: setup
 lint: setup-dev
 	$(BIN)/ruff check assistant tests app.py ingest.py
 
+GATE := $(BIN)/python -m assistant.gate --shared $(SHARED)
+
 # The suite, then the quality gate over the question sets (under a minute).
 test: setup-dev browser lint
 	$(BIN)/python -m pytest
-	$(BIN)/python -m assistant.gate --shared $(SHARED)
+	$(GATE)
 
 eval: setup-dev
-	$(BIN)/python -m assistant.gate --shared $(SHARED)
+	$(GATE)
 
 bench: setup-dev
 	$(BIN)/python -m assistant.bench --shared $(SHARED)

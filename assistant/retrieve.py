@@ -96,6 +96,7 @@ class Retriever:
         query_vector = np.asarray(self.embeddings.encode([query])[0], dtype=np.float32)
         s = self.settings
         by_vector = self.store.query(query_vector, self.candidates, self.records)
+        cosine = self.vectors @ query_vector  # every live chunk: one product, reused below
         similarity = {chunk.id: sim for chunk, sim in by_vector}
         bm25_scores = self.bm25.scores(query)
         top = np.argsort(-bm25_scores)[: self.candidates]
@@ -113,13 +114,13 @@ class Retriever:
                 chunk_by_id[chunk.id] = chunk
         for cid in fused:  # BM25-only hits: their cosine says whether they are relevant enough
             if cid not in similarity:
-                similarity[cid] = float(self.vectors[self.position[cid]] @ query_vector)
+                similarity[cid] = float(cosine[self.position[cid]])
 
         # Articles: a soft maximum over each candidate's best passages by cosine, and its best
         # BM25 passage, each standardised over the candidates and combined; scores keep how far
         # ahead the best article is, ranks do not.
         candidates = list(dict.fromkeys(chunk_by_id[cid].source for cid in fused))
-        vector_best = {a: self.pooled_similarity(a, query_vector) for a in candidates}
+        vector_best = {a: pooled_similarity_of(cosine[self.rows_by_source[a]]) for a in candidates}
         bm25_best = {a: 0.0 for a in candidates}
         for i in top:
             source = self.chunks[i].source
@@ -150,10 +151,6 @@ class Retriever:
             for cid in ranked
         )
         return Retrieval(passages, sources[: self.max_sources], query_vector)
-
-    def pooled_similarity(self, source: str, query_vector: np.ndarray) -> float:
-        rows = self.rows_by_source[source]
-        return pooled_similarity_of(self.vectors[rows] @ query_vector)
 
 
 def pooled_similarity_of(similarities: np.ndarray) -> float:
