@@ -646,7 +646,7 @@ _DRUG = (
 # amount in mg); the others ("how often should I take...", "how many a day", "can I take two")
 # are only dosing questions in a medicine context, not about exercises, breaks or physio visits.
 _DOSE = re.compile(
-    r"\bdos(?:e|es|age|ages|ing)\b|\bprescri(?:be|ption|bing)\b|\b\d+(?:[.,]\d+)? ?(?:mg|mcg|"
+    r"\bdos(?:e|es|age|ages|ing)\b|\b\d+(?:[.,]\d+)? ?(?:mg|mcg|"
     r"µg|ug|ml|g|milligrams?|micrograms?|units|iu)\b|\b(?:mix|combine|together with|at the same "
     r"time as)\b.{0,30}\b"
     + _DRUG
@@ -675,6 +675,14 @@ _DOSE_AMOUNT = re.compile(
     r"tablets|pills|at)\b"
 )
 _MEDICINE = re.compile(r"\b" + _DRUG + r"\b|\b(?:drugs?|doses?|mg)\b")
+# A prescription is a dosing matter when it is for a medicine or asked of us; a physio who
+# "prescribes exercises" or "do I need a prescription to see a physio" is not.
+_PRESCRIPTION = re.compile(r"\bprescri(?:be|bed|bes|bing|ption|ptions)\b")
+_PRESCRIPTION_REQUEST = re.compile(
+    r"\b(?:can|could|will|would) (?:you|u) prescribe\b|\bprescribe (?:me|him|her|us|something|"
+    r"anything)\b|\bprescriptions? for (?:me|him|her|us|something|anything)\b|\b(?:give|write|"
+    r"send) (?:me|him|her|us) (?:a |some )?prescriptions?\b"
+)
 # What an amount or frequency question is about when it is not a medicine.
 _ACTIVITY = re.compile(
     r"\b(?:breaks?|exercis\w*|stretch\w*|moves?|movements?|mobility|reps?|repetitions?|sets?|"
@@ -690,6 +698,10 @@ def _is_dose_question(text: str, history: list[dict] | None = None) -> bool:
     frequency): the always-dose wordings, or an amount/frequency wording with a medicine in the
     message, or with no other activity named in it or in the previous user turn."""
     if _DOSE.search(text):
+        return True
+    if _PRESCRIPTION.search(text) and (
+        _MEDICINE.search(text) or _PRESCRIPTION_REQUEST.search(text)
+    ):
         return True
     if not _DOSE_AMOUNT.search(text):
         return False

@@ -262,6 +262,8 @@ def test_concussion_recovery_is_not_emergency(guard):
         "how many times per week should I go to physio?",
         "is it ok to do my stretches three times a day or is that too much",
         "can too many headache tablets actually give you headaches?",
+        "Will the physio prescribe exercises for me?",
+        "do I need a prescription to see a physio",
     ],
 )
 def test_exercise_frequency_is_not_dose(guard, message):
@@ -275,6 +277,8 @@ def test_exercise_frequency_is_not_dose(guard, message):
         "What's the most paracetamol I can safely have at once?",
         "how many can I take at once?",
         "Can I take two tablets instead of one?",
+        "could you write me a prescription",
+        "my doctor prescribed amitriptyline for my headaches, should I keep taking it?",
     ],
 )
 def test_medicine_amounts_are_dose(guard, message):
