@@ -21,6 +21,9 @@ MAX_ARTICLES = 2
 SENTENCE_CACHE_SIZE = 50_000
 NOVELTY = 0.2  # maximal marginal relevance: how much a sentence must add beyond those chosen
 MIN_RELATIVE_SCORE = 0.6  # a sentence far weaker than the best one is left out
+# A sentence's section heading says what it answers: under "What causes X?" the sentences name
+# causes, though a definition of X may sit closer to "What causes X?" in the model's space.
+HEADING_WEIGHT = 0.3
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class ExtractiveAnswerer:
     def __init__(
         self,
         embeddings,
-        max_sentences: int = 4,
+        max_sentences: int = 5,
         keep_sentence: Callable[[str], bool] = lambda s: True,
     ):
         self.embeddings = embeddings
@@ -63,6 +66,15 @@ class ExtractiveAnswerer:
                 self._vectors = {}
             self._vectors.update((s, known[s]) for s in missing)
         return np.stack([known[s] for s in sentences])
+
+    def heading_fit(self, passages: list[Passage], query_vector: np.ndarray) -> np.ndarray:
+        """Cosine of the question to each passage's section heading (0 where it has none)."""
+        headings = [p.chunk.section for p in passages]
+        named = [h for h in headings if h]
+        if not named:
+            return np.zeros(len(headings))
+        fit = dict(zip(named, self.sentence_vectors(named) @ query_vector, strict=True))
+        return np.array([float(fit[h]) if h else 0.0 for h in headings])
 
     def pick_diverse(self, scores: np.ndarray, vectors: np.ndarray, sentences: list[str]):
         """The best sentences by maximal marginal relevance: relevant, and not repeating what an
@@ -99,12 +111,14 @@ class ExtractiveAnswerer:
         if not candidates:
             return None
 
+        query_vector = np.asarray(query_vector, dtype=np.float32)
         vectors = self.sentence_vectors([c[3] for c in candidates])
-        similarity = vectors @ np.asarray(query_vector, dtype=np.float32)
+        similarity = vectors @ query_vector
+        heading_fit = self.heading_fit([c[2] for c in candidates], query_vector)
         # The passage's own rank and fit count too: a sentence reads best in its context.
         scores = [
-            0.7 * float(sim) + 0.3 * c[2].similarity - 0.02 * c[0]
-            for c, sim in zip(candidates, similarity, strict=True)
+            0.7 * float(sim) + 0.3 * c[2].similarity + HEADING_WEIGHT * fit - 0.02 * c[0]
+            for c, sim, fit in zip(candidates, similarity, heading_fit, strict=True)
         ]
         chosen = self.pick_diverse(np.asarray(scores), vectors, [c[3] for c in candidates])
 

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
 
     # Answers
     answer_backend: Literal["extractive", "openai", "llamacpp"] = "extractive"
-    answer_sentences: int = 4
+    answer_sentences: int = 5  # about 100 words: short, and enough to carry the key facts
     llm_base_url: str = "http://127.0.0.1:8080/v1"
     llm_model: str = "local"
     llm_api_key: SecretStr = SecretStr("not-needed")
