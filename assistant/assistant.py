@@ -4,6 +4,7 @@ import threading
 from collections.abc import Iterator
 
 from .answer import ChatAnswerer, ExtractiveAnswerer
+from .coverage import Coverage
 from .embed import load_embeddings
 from .followup import standalone_query
 from .guard import Guard, unsafe_answer_sentence
@@ -25,6 +26,8 @@ class Assistant:
         self.store = store or open_store(settings)
         self.guard = Guard(self.embeddings, settings.texts_dir)
         self.retriever = build_retriever(self.store, self.embeddings, settings)
+        self.coverage = Coverage(self.embeddings, settings.texts_dir)
+        self.coverage.refresh(self.retriever.chunks)
         self.answerer = build_answerer(settings, self.embeddings)
         self.generation = self.store.generation()
         self._refresh_lock = threading.Lock()
@@ -38,6 +41,7 @@ class Assistant:
             if generation != self.generation:
                 self.store.reopen()
                 self.retriever.refresh()
+                self.coverage.refresh(self.retriever.chunks)
                 self.generation = generation
                 return True
         return False
@@ -51,7 +55,9 @@ class Assistant:
 
         query = standalone_query(question.strip(), history)[:MAX_QUERY_CHARS]
         retrieval = self.retriever.search(query)
-        if retrieval.best_similarity < self.settings.min_similarity:
+        if retrieval.best_similarity < self.settings.min_similarity or not self.coverage.covers(
+            retrieval.query_vector, retrieval.best_similarity
+        ):
             return self.decline("no_sources", retrieval)
         draft = self.answerer.answer(query, retrieval.query_vector, list(retrieval.passages))
         if draft is None:
