@@ -10,26 +10,18 @@ from pathlib import Path
 
 import numpy as np
 
+from .texts import read_examples
 from .types import Chunk
 
-EXAMPLES_FILE = "not-covered.txt"
-PACKAGE_DATA = Path(__file__).parent / "data"
+TOPICS_FILE = "not-covered.txt"
 STRONG_MATCH = 0.5  # a passage this close answers, whatever the topic lists say
 MARGIN = 0.05  # how much closer to an uncovered topic than to the articles' own headings
-
-
-def read_topics(texts_dir: Path | None) -> list[str]:
-    path = PACKAGE_DATA / EXAMPLES_FILE
-    if texts_dir is not None and (Path(texts_dir) / EXAMPLES_FILE).is_file():
-        path = Path(texts_dir) / EXAMPLES_FILE
-    lines = (line.split("#", 1)[0].strip() for line in path.read_text("utf-8").splitlines())
-    return [line for line in lines if line]
 
 
 class Coverage:
     def __init__(self, embeddings, texts_dir: Path | None = None):
         self.embeddings = embeddings
-        self.topics = read_topics(texts_dir)
+        self.topics = read_examples(TOPICS_FILE, texts_dir)
         self.topic_vectors = self._encode(self.topics)
         self._heading_vectors: dict[str, np.ndarray] = {}
         self.headings = np.zeros((0, self.topic_vectors.shape[1]), dtype=np.float32)
@@ -46,8 +38,8 @@ class Coverage:
         missing = [n for n in names if n not in self._heading_vectors]
         self._heading_vectors.update(zip(missing, self._encode(missing), strict=True))
         self._heading_vectors = {n: self._heading_vectors[n] for n in names}
-        if names:
-            self.headings = np.stack(list(self._heading_vectors.values()))
+        vectors = list(self._heading_vectors.values())
+        self.headings = np.stack(vectors) if vectors else self.headings[:0]
 
     def covers(self, query_vector, best_similarity: float) -> bool:
         if best_similarity >= STRONG_MATCH or not len(self.topics) or not len(self.headings):

@@ -18,9 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .texts import read_examples
 from .types import Verdict
-
-DATA = Path(__file__).parent / "data"
 
 # Similarity layer thresholds (cosine, all-MiniLM-L6-v2), set on the examples in data/.
 RED_FLAG_SIMILARITY = 0.70  # a sentence at least this close to a red-flag example...
@@ -1013,29 +1012,16 @@ def unsafe_answer_sentence(sentence: str) -> bool:
 # ------------------------------------------------------------------------------ the guard
 
 
-def _read_examples(name: str, texts_dir: Path | None) -> list[str]:
-    if texts_dir is not None and (Path(texts_dir) / name).is_file():
-        raw = (Path(texts_dir) / name).read_text(encoding="utf-8")
-    else:
-        raw = (DATA / name).read_text(encoding="utf-8")
-    lines = []
-    for line in raw.splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line and not (line.startswith("[") and line.endswith("]")):
-            lines.append(line)
-    return lines
-
-
 class Guard:
     """Decides, before retrieval, whether a message gets an emergency or a decline reply."""
 
     def __init__(self, embeddings, texts_dir: Path | None = None):
         self.embeddings = embeddings
         self.vocab = self._vocab(embeddings)
-        self.red_flags = _read_examples("red-flags.txt", texts_dir)
-        self.not_red_flags = _read_examples("not-red-flags.txt", texts_dir)
-        self.off_topic = _read_examples("off-topic.txt", texts_dir)
-        self.in_scope = _read_examples("in-scope.txt", texts_dir)
+        self.red_flags = read_examples("red-flags.txt", texts_dir)
+        self.not_red_flags = read_examples("not-red-flags.txt", texts_dir)
+        self.off_topic = read_examples("off-topic.txt", texts_dir)
+        self.in_scope = read_examples("in-scope.txt", texts_dir)
         if embeddings is not None:
             self.red_vecs = self._encode(self.red_flags)
             self.not_red_vecs = self._encode(self.not_red_flags)

@@ -9,6 +9,7 @@ from pathlib import Path
 from .settings import Settings
 
 PACKAGE_TEXTS = Path(__file__).parent / "texts"
+PACKAGE_DATA = Path(__file__).parent / "data"
 
 
 def read_text(name: str, texts_dir: Path | None = None) -> str:
@@ -30,3 +31,18 @@ def render(name: str, settings: Settings) -> str:
 def disclaimer_for(kind: str, settings: Settings) -> str:
     """The disclaimer a reply of this kind carries; emergencies get no booking offer."""
     return render("disclaimer-emergency.md" if kind == "emergency" else "disclaimer.md", settings)
+
+
+def read_examples(name: str, texts_dir: Path | None = None) -> list[str]:
+    """The lines of a clinician-editable example list in assistant/data/ (the clinic's copy in
+    texts_dir if it has one), without comments, blank lines and [section] lines."""
+    if texts_dir is not None and (Path(texts_dir) / name).is_file():
+        raw = (Path(texts_dir) / name).read_text(encoding="utf-8")
+    else:
+        raw = (PACKAGE_DATA / name).read_text(encoding="utf-8")
+    lines = []
+    for line in raw.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line and not (line.startswith("[") and line.endswith("]")):
+            lines.append(line)
+    return lines
