@@ -9,22 +9,16 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from .texts import read_examples
+
 LEXICON_FILE = "lay-terms.txt"
-PACKAGE_DATA = Path(__file__).parent / "data"
 
 
 @lru_cache(maxsize=4)
 def load_lexicon(override_dir: Path | None = None) -> tuple[tuple[re.Pattern, str], ...]:
-    if override_dir is not None and (override_dir / LEXICON_FILE).is_file():
-        text = (override_dir / LEXICON_FILE).read_text(encoding="utf-8")
-    else:
-        text = (PACKAGE_DATA / LEXICON_FILE).read_text(encoding="utf-8")
     entries = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        lay, clinical = (part.strip() for part in line.split("=", 1))
+    for line in read_examples(LEXICON_FILE, override_dir):
+        lay, _, clinical = (part.strip() for part in line.partition("="))
         if lay and clinical:
             entries.append((re.compile(rf"\b{re.escape(lay)}\b", re.IGNORECASE), clinical))
     return tuple(entries)
