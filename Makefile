@@ -38,10 +38,14 @@ run: setup
 	$(BIN)/python ingest.py --sync || [ $$? -eq 1 ]  # a broken article is reported, not fatal
 	$(BIN)/python app.py
 
+# Style, the import contracts in pyproject.toml (layers, no cycles), dead code, dependencies.
 lint: setup-dev
-	$(BIN)/ruff check assistant tests app.py ingest.py
+	$(BIN)/ruff check assistant tests tools app.py ingest.py
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/vulture
+	$(BIN)/deptry .
 
-GATE := $(BIN)/python -m assistant.gate --shared $(SHARED)
+GATE := $(BIN)/python -m assistant gate --shared $(SHARED)
 
 # The suite, then the quality gate over the question sets (under a minute).
 test: setup-dev browser lint
@@ -52,7 +56,7 @@ eval: setup-dev
 	$(GATE)
 
 bench: setup-dev
-	$(BIN)/python -m assistant.bench --shared $(SHARED)
+	$(BIN)/python -m assistant bench --shared $(SHARED)
 
 clean:
 	rm -rf $(VENV) data

@@ -1,4 +1,8 @@
-"""`python -m assistant ingest|ask|eval|beir`: settings -> core -> print."""
+"""`python -m assistant ingest|ask|eval|gate|beir|bench`: parse, call the core, print.
+
+Each command imports its part of the package when it runs, so `ask` never loads the eval or the
+web app, and `--help` answers at once.
+"""
 
 import argparse
 import json
@@ -8,30 +12,9 @@ from pathlib import Path
 from .offline import go_offline
 
 
-def build_indexer(settings):
-    from .embed import load_embeddings
-    from .index import Indexer
-    from .split import SplitSettings, Splitter
-    from .store import open_store
-
-    embeddings = load_embeddings(settings.embedding_model)
-    splitter = Splitter(
-        embeddings.tokenizer,
-        SplitSettings(settings.chunk_tokens, settings.chunk_overlap_tokens, embeddings.max_tokens),
-    )
-    return Indexer(open_store(settings), embeddings, splitter)
-
-
-def ingest(settings, paths: list[Path], sync: bool, progress: bool = True):
-    """Take the data dir's lock and sync; the one way in for the CLI and the staff console."""
-    from .index import ingest_lock
-
-    with ingest_lock(settings.data_dir):
-        return build_indexer(settings).sync(paths, remove_missing=sync, progress=progress)
-
-
 def cmd_ingest(args, settings) -> int:
     from .errors import IndexLockedError
+    from .ingest import ingest
 
     paths = args.paths or [settings.articles_dir]
     try:
@@ -54,22 +37,22 @@ def cmd_ingest(args, settings) -> int:
     return 1 if report.failed else 0
 
 
-def cmd_ask(args, settings) -> int:
-    from .assistant import Assistant
+def read_history(path: str) -> list:
+    from .errors import AssistantError
 
-    history = []
-    if args.history:
-        try:
-            history = json.loads(Path(args.history).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            print(f"error: cannot read --history {args.history}: {err}", file=sys.stderr)
-            return 1
-        if not isinstance(history, list):
-            print(
-                "error: --history must hold a JSON list of {role, content} messages",
-                file=sys.stderr,
-            )
-            return 1
+    try:
+        history = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise AssistantError(f"cannot read --history {path}: {err}") from err
+    if not isinstance(history, list):
+        raise AssistantError("--history must hold a JSON list of {role, content} messages")
+    return history
+
+
+def cmd_ask(args, settings) -> int:
+    from .ask.assistant import Assistant
+
+    history = read_history(args.history) if args.history else []
     reply = Assistant(settings).ask(args.question, history)
     if args.json:
         print(json.dumps(reply.to_json(), ensure_ascii=False))
@@ -81,20 +64,94 @@ def cmd_ask(args, settings) -> int:
     return 0
 
 
-def cmd_eval(args, settings) -> int:
-    from .evaluate import run_eval_command
+def read_json(path: Path, what: str) -> dict:
+    from .errors import AssistantError
 
-    return run_eval_command(args, settings)
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise AssistantError(f"cannot read {what} {path}: {err}") from err
+
+
+def cmd_eval(args, settings) -> int:
+    from .eval.metrics import compare, summary_table
+    from .eval.run import run_eval, write_json
+
+    baseline = read_json(args.baseline, "--baseline") if args.baseline else None
+    result = run_eval(args.files, settings, args.knowledge)
+    comparison = compare(baseline, result) if baseline else None
+    write_json(args.json_out, result)
+    print(summary_table(result, comparison), file=sys.stderr)
+    if comparison and comparison["worse"]:
+        print(f"{len(comparison['worse'])} question(s) got worse:", file=sys.stderr)
+        for w in comparison["worse"][:20]:
+            print(f"  {w['id']}: {w['why']}", file=sys.stderr)
+    print(f"Wrote {args.json_out}", file=sys.stderr)
+    if args.report:
+        from .eval.report import write_report
+
+        write_report(args.report, result, baseline, title=", ".join(f.name for f in args.files))
+        print(f"Wrote {args.report}", file=sys.stderr)
+    return 0
+
+
+def cmd_gate(args, settings) -> int:
+    from .eval.gate import load_thresholds, problems_of, run_gate, table
+
+    thresholds = load_thresholds(args.thresholds)
+    results = run_gate(args.evalsets, args.articles, settings, args.shared, args.out)
+    print(table(results, thresholds))
+    problems = problems_of(results, thresholds)
+    if problems:
+        print(f"\nFAILED: below the thresholds in {args.thresholds}", file=sys.stderr)
+        for msg in problems:
+            print(f"  {msg}", file=sys.stderr)
+        return 1
+    print(f"\nAll figures meet the thresholds in {args.thresholds}.")
+    return 0
 
 
 def cmd_beir(args, settings) -> int:
-    from .beir import run_beir_command
+    from .errors import AssistantError
+    from .eval.beir import run_beir, table
+    from .eval.run import write_json
 
-    return run_beir_command(args, settings)
+    if not Path(args.dir).is_dir():
+        raise AssistantError(f"{args.dir}: no such folder (a BEIR benchmark folder)")
+    result = run_beir(args.dir, settings, progress=True)
+    write_json(args.json_out, result)
+    print(table(result), file=sys.stderr)
+    print(f"Wrote {args.json_out}", file=sys.stderr)
+    return 0
+
+
+def cmd_bench(args, settings) -> int:
+    import time
+
+    from .eval.bench import peak_rss_mb, rows_table, run_bench
+
+    print(rows_table(run_bench(args.articles, args.evalsets, settings)), flush=True)
+    scifact = args.shared / "benchmarks" / "scifact"
+    if args.no_beir:
+        return 0
+    if not (scifact / "corpus.jsonl").is_file():
+        print(f"\nSciFact skipped: {scifact} is not there (pass --shared DIR)", file=sys.stderr)
+        return 0
+    from .eval.beir import run_beir, table
+
+    t0 = time.perf_counter()
+    result = run_beir(scifact, settings, progress=True)
+    print(f"\nSciFact (BEIR), {time.perf_counter() - t0:.0f} s; published MiniLM nDCG@10 0.645")
+    print(table(result))
+    print(f"peak RSS {peak_rss_mb():.0f} MB")
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="python -m assistant", description=__doc__)
+    root = argparse.ArgumentParser(
+        prog="python -m assistant",
+        description="The clinic assistant: ingest articles, ask, evaluate and benchmark.",
+    )
     sub = root.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="add or update articles in the index")
@@ -123,10 +180,26 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", type=Path)
     p.set_defaults(run=cmd_eval)
 
+    evalsets = Path("knowledge/evalsets")
+    p = sub.add_parser("gate", help="run the question sets; exit 1 below the thresholds")
+    p.add_argument("--evalsets", type=Path, default=evalsets, help="folder of *.jsonl sets")
+    p.add_argument("--articles", type=Path, default=Path("knowledge/articles"))
+    p.add_argument("--thresholds", type=Path, default=evalsets / "thresholds.toml")
+    p.add_argument("--shared", type=Path, default=Path("../shared"), help="holds MedQuAD")
+    p.add_argument("--out", type=Path, help="also write each set's JSON and HTML report here")
+    p.set_defaults(run=cmd_gate)
+
     p = sub.add_parser("beir", help="run a BEIR-format retrieval benchmark")
     p.add_argument("dir", type=Path)
     p.add_argument("--json", dest="json_out", type=Path, required=True)
     p.set_defaults(run=cmd_beir)
+
+    p = sub.add_parser("bench", help="speed and memory figures, and SciFact")
+    p.add_argument("--articles", type=Path, default=Path("knowledge/articles"))
+    p.add_argument("--evalsets", type=Path, default=evalsets)
+    p.add_argument("--shared", type=Path, default=Path("../shared"), help="holds SciFact")
+    p.add_argument("--no-beir", action="store_true", help="skip the SciFact benchmark")
+    p.set_defaults(run=cmd_bench)
     return root
 
 

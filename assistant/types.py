@@ -21,6 +21,15 @@ class Article:
     tags: tuple[str, ...] = ()
 
 
+def chunk_id(source: str, content_hash: str, position: int) -> str:
+    """A chunk's id carries its article version, so a new version never overwrites the old."""
+    return f"{source}@{content_hash[:16]}#{position}"
+
+
+def chunk_ids(source: str, content_hash: str, count: int) -> list[str]:
+    return [chunk_id(source, content_hash, i) for i in range(count)]
+
+
 @dataclass(frozen=True)
 class Chunk:
     id: str

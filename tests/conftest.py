@@ -1,27 +1,14 @@
 """Shared fixtures: the real model once per session, real Chroma in temporary data dirs."""
 
 import shutil
-import socket
-from pathlib import Path
 
 import pytest
 
 from assistant.offline import go_offline
 
-go_offline()
+from .helpers import ARTICLES, make_settings
 
-REPO = Path(__file__).resolve().parent.parent
-ARTICLES = REPO / "knowledge" / "articles"
-CLINIC_ARTICLE = REPO.parent / "shared" / "clinic" / "spinal-issues-and-headache-relief.txt"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-# An article none of the shipped ones resembles: tests add it and expect it cited.
-SAUNA = (
-    "---\ntitle: Saunas and neck tension\ntags: [sauna, heat]\n---\n"
-    "## Can a sauna help neck tension?\n"
-    "A warm sauna session can relax tight neck and shoulder muscles, which may ease "
-    "tension-type headaches for a while. Drink water and leave the sauna if you feel "
-    "dizzy or unwell.\n"
-)
+go_offline()
 
 
 @pytest.fixture(scope="session")
@@ -31,32 +18,16 @@ def embeddings():
     return load_embeddings()
 
 
-def make_settings(data_dir: Path, **overrides):
-    from assistant.settings import Settings
-
-    return Settings(**{"data_dir": data_dir, "articles_dir": ARTICLES, **overrides})
-
-
 @pytest.fixture
 def settings(tmp_path):
     return make_settings(tmp_path / "data")
 
 
-def build_indexer(settings, embeddings):
-    from assistant.index import Indexer
-    from assistant.split import SplitSettings, Splitter
-    from assistant.store import open_store
-
-    splitter = Splitter(
-        embeddings.tokenizer,
-        SplitSettings(settings.chunk_tokens, settings.chunk_overlap_tokens, embeddings.max_tokens),
-    )
-    return Indexer(open_store(settings), embeddings, splitter)
-
-
 @pytest.fixture(scope="session")
 def kb_settings(tmp_path_factory, embeddings):
     """A data dir holding the index of the project's articles, built once per session."""
+    from assistant.ingest import build_indexer
+
     settings = make_settings(tmp_path_factory.mktemp("kb") / "data")
     report = build_indexer(settings, embeddings).sync([ARTICLES], progress=False)
     assert not report.failed, report.failed
@@ -65,7 +36,7 @@ def kb_settings(tmp_path_factory, embeddings):
 
 @pytest.fixture(scope="session")
 def kb_assistant(kb_settings, embeddings):
-    from assistant.assistant import Assistant
+    from assistant.ask.assistant import Assistant
 
     return Assistant(kb_settings, embeddings=embeddings)
 
@@ -78,9 +49,3 @@ def articles_copy(tmp_path):
     for name in ("whiplash.md", "surgery.md", "physical-therapy.md"):
         shutil.copy(ARTICLES / name, folder / name)
     return folder
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.assistant import Assistant
-
-from .conftest import build_indexer, free_port, make_settings
+from assistant.ask.assistant import Assistant
+from assistant.ingest import build_indexer
+from tests.helpers import free_port, make_settings
 
 
 @pytest.fixture

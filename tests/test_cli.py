@@ -4,9 +4,8 @@ import json
 import subprocess
 import sys
 
-from assistant.index import ingest_lock
-
-from .conftest import ARTICLES, REPO
+from assistant.ingest.index import ingest_lock
+from tests.helpers import ARTICLES, REPO
 
 # Records every outgoing connection; anything but loopback fails the run.
 NO_NETWORK = """

@@ -1,0 +1,132 @@
+"""The Assistant: guard -> retrieve -> answer -> cite -> disclaim, for the CLI and the web."""
+
+import threading
+from collections.abc import Iterator
+
+from ..embed import Embedder, load_embeddings
+from ..settings import Settings
+from ..store import ChunkStore, open_store
+from ..texts import disclaimer_for, read_text, render
+from ..types import Reply, Verdict
+from .answer import Answerer
+from .coverage import Coverage
+from .extractive import ExtractiveAnswerer
+from .followup import standalone_query
+from .generative import ChatAnswerer, build_chat_model
+from .lexicon import load_lexicon
+from .retrieve import Retrieval, RetrievalSettings, Retriever
+from .safety.guard import Guard, unsafe_answer_sentence
+
+MAX_QUERY_CHARS = 1000  # retrieval reads the start of a very long message; the guard reads all
+
+
+class Assistant:
+    def __init__(
+        self,
+        settings: Settings,
+        store: ChunkStore | None = None,
+        embeddings: Embedder | None = None,
+    ):
+        self.settings = settings
+        self.embeddings = embeddings or load_embeddings(settings.embedding_model)
+        self.store = store or open_store(settings)
+        self.guard = Guard(self.embeddings, settings.texts_dir)
+        self.retriever = build_retriever(self.store, self.embeddings, settings)
+        self.coverage = Coverage(self.embeddings, settings.texts_dir)
+        self.coverage.refresh(self.retriever.chunks)
+        self.answerer = build_answerer(settings, self.embeddings)
+        self.generation = self.store.generation()
+        self._refresh_lock = threading.Lock()
+
+    def refresh_if_changed(self) -> bool:
+        """Answer from what an ingest (this process or another) just finished, no restart."""
+        if self.store.generation() == self.generation:
+            return False
+        with self._refresh_lock:
+            generation = self.store.generation()
+            if generation != self.generation:
+                self.store.reopen()
+                self.retriever.refresh()
+                self.coverage.refresh(self.retriever.chunks)
+                self.generation = generation
+                return True
+        return False
+
+    def ask(self, question: str, history: list[dict] | None = None) -> Reply:
+        self.refresh_if_changed()
+        question = question if isinstance(question, str) else ""
+        verdict = self.guard.check(question, history or [])
+        if verdict is not None:
+            return self.verdict_reply(verdict)
+
+        query = standalone_query(question.strip(), history)[:MAX_QUERY_CHARS]
+        retrieval = self.retriever.search(query)
+        if retrieval.best_similarity < self.settings.min_similarity or not self.coverage.covers(
+            retrieval.query_vector, retrieval.best_similarity
+        ):
+            return self.decline("no_sources", retrieval)
+        draft = self.answerer.answer(query, retrieval.query_vector, list(retrieval.passages))
+        if draft is None:
+            return self.decline("no_sources", retrieval)
+        return Reply(
+            kind="answer",
+            text=draft.text,
+            citations=draft.citations,
+            disclaimer=disclaimer_for("answer", self.settings),
+            sources=retrieval.sources,
+        )
+
+    def stream(self, question: str, history: list[dict] | None = None) -> Iterator[Reply]:
+        """The reply as it grows, word by word, then whole (the last one is the full reply)."""
+        reply = self.ask(question, history)
+        words = reply.text.split(" ")
+        for end in range(1, len(words), 4):
+            yield Reply(
+                kind=reply.kind,
+                reason=reply.reason,
+                text=" ".join(words[:end]),
+                disclaimer="",
+                citations=(),
+                sources=reply.sources,
+            )
+        yield reply
+
+    def verdict_reply(self, verdict: Verdict) -> Reply:
+        if verdict.kind == "emergency":
+            return Reply(
+                kind="emergency",
+                text=render("emergency.md", self.settings),
+                disclaimer=disclaimer_for("emergency", self.settings),
+            )
+        return self.decline(verdict.reason or "off_topic", None)
+
+    def decline(self, reason: str, retrieval: Retrieval | None) -> Reply:
+        return Reply(
+            kind="decline",
+            reason=reason,
+            text=render(f"decline-{reason}.md", self.settings),
+            disclaimer=disclaimer_for("decline", self.settings),
+            sources=retrieval.sources if retrieval else (),
+        )
+
+
+def build_retriever(
+    store: ChunkStore, embeddings: Embedder, settings: Settings, **overrides
+) -> Retriever:
+    """The retriever the assistant answers with (overrides: candidates, max_sources)."""
+    return Retriever(
+        store,
+        embeddings,
+        RetrievalSettings.from_settings(settings),
+        lexicon=load_lexicon(settings.texts_dir),
+        **overrides,
+    )
+
+
+def build_answerer(settings: Settings, embeddings) -> Answerer:
+    keep = lambda s: not unsafe_answer_sentence(s)  # noqa: E731
+    extractive = ExtractiveAnswerer(embeddings, settings.answer_sentences, keep_sentence=keep)
+    if settings.answer_backend == "extractive":
+        return extractive
+    prompt = read_text("prompt.md", settings.texts_dir)
+    return ChatAnswerer(build_chat_model(settings), prompt, extractive, keep_sentence=keep)

@@ -1,0 +1,120 @@
+"""The offline default: quote the retrieved passages' sentences that answer the question."""
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..types import Passage
+from .answer import MAX_PASSAGES, Draft, sentences_of
+from .cite import make_citations
+
+MIN_SENTENCE_CHARS = 25
+MAX_ARTICLES = 2
+SENTENCE_CACHE_SIZE = 50_000
+NOVELTY = 0.2  # maximal marginal relevance: how much a sentence must add beyond those chosen
+MIN_RELATIVE_SCORE = 0.6  # a sentence far weaker than the best one is left out
+# A sentence's section heading says what it answers: under "What causes X?" the sentences name
+# causes, though a definition of X may sit closer to "What causes X?" in the model's space.
+HEADING_WEIGHT = 0.3
+
+
+class ExtractiveAnswerer:
+    """Quotes the sentences of the retrieved passages closest in meaning to the question."""
+
+    def __init__(
+        self,
+        embeddings,
+        max_sentences: int = 5,
+        keep_sentence: Callable[[str], bool] = lambda s: True,
+    ):
+        self.embeddings = embeddings
+        self.max_sentences = max_sentences
+        self.keep_sentence = keep_sentence
+        # Sentence vectors by sentence text: the same passages come back for many questions.
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def sentence_vectors(self, sentences: list[str]) -> np.ndarray:
+        known = {s: v for s in sentences if (v := self._vectors.get(s)) is not None}
+        missing = list(dict.fromkeys(s for s in sentences if s not in known))
+        if missing:
+            known.update(zip(missing, self.embeddings.encode(missing), strict=True))
+            if len(self._vectors) > SENTENCE_CACHE_SIZE:
+                self._vectors = {}
+            self._vectors.update((s, known[s]) for s in missing)
+        return np.stack([known[s] for s in sentences])
+
+    def heading_fit(self, passages: list[Passage], query_vector: np.ndarray) -> np.ndarray:
+        """Cosine of the question to each passage's section heading (0 where it has none)."""
+        headings = [p.chunk.section for p in passages]
+        named = [h for h in headings if h]
+        if not named:
+            return np.zeros(len(headings))
+        fit = dict(zip(named, self.sentence_vectors(named) @ query_vector, strict=True))
+        return np.array([float(fit[h]) if h else 0.0 for h in headings])
+
+    def pick_diverse(self, scores: np.ndarray, vectors: np.ndarray, sentences: list[str]):
+        """The best sentences by maximal marginal relevance: relevant, and not repeating what an
+        already chosen sentence says (three definitions of the same thing answer nothing)."""
+        chosen: list[int] = []
+        seen_text: set[str] = set()
+        best_score = scores.max()
+        available = scores >= min(MIN_RELATIVE_SCORE * best_score, best_score)  # best always in
+        while len(chosen) < self.max_sentences and available.any():
+            value = scores.copy()
+            if chosen:
+                redundancy = (vectors @ vectors[chosen].T).max(axis=1)
+                value = (1 - NOVELTY) * scores - NOVELTY * redundancy
+            best = int(np.argmax(np.where(available, value, -np.inf)))
+            available[best] = False
+            if sentences[best].lower() not in seen_text:
+                seen_text.add(sentences[best].lower())
+                chosen.append(best)
+        return chosen
+
+    def answer(self, question: str, query_vector, passages: list[Passage]) -> Draft | None:
+        articles = list(dict.fromkeys(p.chunk.source for p in passages))[:MAX_ARTICLES]
+        candidates = []  # (passage rank, sentence index, passage, sentence)
+        for rank, p in enumerate(passages[:MAX_PASSAGES]):
+            if p.chunk.source not in articles:
+                continue
+            for i, sentence in enumerate(sentences_of(p.chunk.text)):
+                if (
+                    len(sentence) >= MIN_SENTENCE_CHARS
+                    and not sentence.endswith(":")
+                    and self.keep_sentence(sentence)
+                ):
+                    candidates.append((rank, i, p, sentence))
+        if not candidates:
+            return None
+
+        query_vector = np.asarray(query_vector, dtype=np.float32)
+        vectors = self.sentence_vectors([c[3] for c in candidates])
+        similarity = vectors @ query_vector
+        heading_fit = self.heading_fit([c[2] for c in candidates], query_vector)
+        # The passage's own rank and fit count too: a sentence reads best in its context.
+        scores = [
+            0.7 * float(sim) + 0.3 * c[2].similarity + HEADING_WEIGHT * fit - 0.02 * c[0]
+            for c, sim, fit in zip(candidates, similarity, heading_fit, strict=True)
+        ]
+        chosen = self.pick_diverse(np.asarray(scores), vectors, [c[3] for c in candidates])
+
+        # Lead with the best article; keep each article's sentences in reading order.
+        first_article = candidates[chosen[0]][2].chunk.source
+        chosen.sort(
+            key=lambda i: (
+                candidates[i][2].chunk.source != first_article,
+                articles.index(candidates[i][2].chunk.source),
+                candidates[i][2].chunk.position,
+                candidates[i][1],
+            )
+        )
+        used_passages = [candidates[i][2] for i in chosen]
+        quoted = {}
+        for i in chosen:
+            quoted.setdefault(candidates[i][2].chunk.source, candidates[i][3])
+        citations = make_citations(used_passages, quoted)
+        number = {c.source: c.n for c in citations}
+        text = " ".join(
+            f"{candidates[i][3]} [{number[candidates[i][2].chunk.source]}]" for i in chosen
+        )
+        return Draft(text=text, citations=tuple(citations))

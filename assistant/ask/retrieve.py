@@ -1,0 +1,180 @@
+"""Hybrid retrieval: vector similarity (Chroma) and BM25 (bm25s).
+
+Passages are fused by reciprocal rank; articles by their best passage's standardised scores.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..settings import Settings
+from ..store import ChunkStore
+from ..types import ArticleRecord, Chunk, Passage
+from .lexicon import expand_query
+
+CANDIDATES = 50  # per method, before fusion
+ARTICLE_PASSAGES = 3  # an article's vector score pools its best passages...
+SOFTMAX_TEMPERATURE = 0.05  # ...by a soft maximum (log-mean-exp)
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """The retrieval part of Settings (the defaults live there, once)."""
+
+    passages: int
+    rrf_k: int
+    vector_weight: float
+    bm25_weight: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "RetrievalSettings":
+        return cls(
+            passages=settings.retrieve_passages,
+            rrf_k=settings.rrf_k,
+            vector_weight=settings.vector_weight,
+            bm25_weight=settings.bm25_weight,
+        )
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    passages: tuple[Passage, ...]  # best first
+    sources: tuple[str, ...]  # article-level ranking, best first, up to 10
+    query_vector: np.ndarray | None = None  # of the expanded query; the answerer reuses it
+
+    @property
+    def best_similarity(self) -> float:
+        return max((p.similarity for p in self.passages), default=0.0)
+
+
+class Bm25Index:
+    """BM25 over the live chunks' embedded text, with English stemming and stop words."""
+
+    def __init__(self, texts: list[str]):
+        import bm25s
+        import Stemmer
+        from bm25s.tokenization import Tokenizer
+
+        self.tokenizer = Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords="en")
+        self.size = len(texts)
+        self.model = bm25s.BM25()
+        if texts:
+            ids = self.tokenizer.tokenize(
+                texts, update_vocab=True, return_as="ids", show_progress=False
+            )
+            self.model.index(ids, show_progress=False)
+
+    def scores(self, query: str) -> np.ndarray:
+        if not self.size:
+            return np.zeros(0)
+        ids = self.tokenizer.tokenize(
+            [query], update_vocab=False, return_as="ids", show_progress=False
+        )[0]
+        return self.model.get_scores(ids)
+
+
+class Retriever:
+    def __init__(
+        self,
+        store: ChunkStore,
+        embeddings,
+        settings: RetrievalSettings,
+        candidates: int = CANDIDATES,
+        max_sources: int = 10,
+        lexicon=(),
+    ):
+        self.lexicon = lexicon  # everyday words -> the articles' terms (query.py)
+        self.candidates = candidates  # chunks per method before fusion
+        self.max_sources = max_sources
+        self.store = store
+        self.embeddings = embeddings
+        self.settings = settings
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Snapshot the live index: article records, and BM25 over the live chunks."""
+        self.records: dict[str, ArticleRecord] = self.store.article_records()
+        self.chunks, self.vectors = self.store.live_chunks(self.records)
+        self.position = {c.id: i for i, c in enumerate(self.chunks)}
+        self.rows_by_source: dict[str, list[int]] = {}
+        for i, chunk in enumerate(self.chunks):
+            self.rows_by_source.setdefault(chunk.source, []).append(i)
+        self.bm25 = Bm25Index([c.embedded_text for c in self.chunks])
+
+    def search(self, query: str) -> Retrieval:
+        if not self.chunks:
+            return Retrieval((), ())
+        query = expand_query(query, self.lexicon)
+        query_vector = np.asarray(self.embeddings.encode([query])[0], dtype=np.float32)
+        s = self.settings
+        by_vector = self.store.query(query_vector, self.candidates, self.records)
+        cosine = self.vectors @ query_vector  # every live chunk: one product, reused below
+        similarity = {chunk.id: sim for chunk, sim in by_vector}
+        bm25_scores = self.bm25.scores(query)
+        top = np.argsort(-bm25_scores)[: self.candidates]
+        by_bm25 = [self.chunks[i] for i in top if bm25_scores[i] > 0]
+
+        # Passages: reciprocal rank fusion of the two chunk rankings.
+        fused: dict[str, float] = {}
+        chunk_by_id: dict[str, Chunk] = {}
+        for weight, ranking in (
+            (s.vector_weight, [c for c, _ in by_vector]),
+            (s.bm25_weight, by_bm25),
+        ):
+            for rank, chunk in enumerate(ranking, start=1):
+                fused[chunk.id] = fused.get(chunk.id, 0.0) + weight / (s.rrf_k + rank)
+                chunk_by_id[chunk.id] = chunk
+        for cid in fused:  # BM25-only hits: their cosine says whether they are relevant enough
+            if cid not in similarity:
+                similarity[cid] = float(cosine[self.position[cid]])
+
+        # Articles: a soft maximum over each candidate's best passages by cosine, and its best
+        # BM25 passage, each standardised over the candidates and combined; scores keep how far
+        # ahead the best article is, ranks do not.
+        candidates = list(dict.fromkeys(chunk_by_id[cid].source for cid in fused))
+        vector_best = {a: pooled_similarity_of(cosine[self.rows_by_source[a]]) for a in candidates}
+        bm25_best = {a: 0.0 for a in candidates}
+        for i in top:
+            source = self.chunks[i].source
+            if source in bm25_best:
+                bm25_best[source] = max(bm25_best[source], float(bm25_scores[i]))
+        article_score = dict(
+            zip(
+                candidates,
+                (
+                    s.vector_weight * standardise([vector_best[a] for a in candidates])
+                    + s.bm25_weight * standardise([bm25_best[a] for a in candidates])
+                ),
+                strict=True,
+            )
+        )
+        sources = tuple(sorted(candidates, key=lambda a: article_score[a], reverse=True))
+        article_rank = {a: i for i, a in enumerate(sources)}
+
+        ranked = sorted(fused, key=lambda cid: fused[cid], reverse=True)[: s.passages]
+        ranked.sort(key=lambda cid: article_rank[chunk_by_id[cid].source])  # stable: best first
+        passages = tuple(
+            Passage(
+                chunk=chunk_by_id[cid],
+                score=fused[cid],
+                similarity=similarity[cid],
+                url=self.records[chunk_by_id[cid].source].url,
+            )
+            for cid in ranked
+        )
+        return Retrieval(passages, sources[: self.max_sources], query_vector)
+
+
+def pooled_similarity_of(similarities: np.ndarray) -> float:
+    """Log-mean-exp of the best passages: the best cosine, lowered when the next best passages
+    are far weaker, so several good passages beat one lucky match. Only the best few count, so
+    a long article gains nothing by its length."""
+    best = np.sort(similarities)[::-1][:ARTICLE_PASSAGES]
+    t = SOFTMAX_TEMPERATURE
+    return float(best[0] + t * np.log(np.mean(np.exp((best - best[0]) / t))))
+
+
+def standardise(values: list[float]) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64)
+    spread = array.std()
+    return (array - array.mean()) / spread if spread > 1e-9 else np.zeros_like(array)

@@ -1,0 +1,1 @@
+"""Triage before retrieval: red flags -> emergency, what must not be answered -> decline."""

@@ -1,0 +1,1 @@
+"""Evaluation for developers: question sets -> metrics, comparison, report, gate; BEIR; bench."""

@@ -1,0 +1,200 @@
+"""sync(paths) -> report: bring the index in line with article files.
+
+Write order per article, so that a kill at any point leaves a consistent index: new chunks are
+added under ids carrying the new content hash, then the article record is switched to that hash
+(the commit point: only chunks matching their record are live), then the old chunks are deleted.
+The next sync deletes whatever an interrupted run left behind.
+"""
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from ..errors import IndexLockedError, LoadError
+from ..store import Store, now_iso
+from ..types import ArticleRecord, chunk_ids
+from .load import find_article_files, load_article
+from .split import Splitter
+
+LOCK_FILE = "ingest.lock"
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+    chunks: int = 0
+    rebuilt: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.rebuilt)
+
+    def to_json(self) -> dict:
+        return {
+            "added": len(self.added),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "removed": len(self.removed),
+            "chunks": self.chunks,
+            "failed": [{"source": s, "reason": r} for s, r in self.failed],
+        }
+
+
+@contextlib.contextmanager
+def ingest_lock(data_dir: Path) -> Iterator[None]:
+    """One writer at a time on the data dir (embedded Chroma allows no concurrent writers)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(data_dir / LOCK_FILE))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout as err:
+        raise IndexLockedError(
+            f"another ingest is running on {data_dir} (lock: {data_dir / LOCK_FILE}): "
+            "wait for it to finish, then run this again"
+        ) from err
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+class Indexer:
+    def __init__(self, store: Store, embeddings, splitter: Splitter):
+        self.store = store
+        self.embeddings = embeddings
+        self.splitter = splitter
+
+    def build_signature(self) -> dict:
+        return {
+            "model": self.embeddings.name,
+            "dimension": self.embeddings.dimension,
+            "splitter": self.splitter.settings.describe(),
+        }
+
+    def sync(
+        self,
+        paths: list[Path],
+        remove_missing: bool = False,
+        progress: bool = True,
+    ) -> SyncReport:
+        """Add or update the articles under paths; remove_missing also drops vanished files."""
+        report = SyncReport()
+        records = self.store.article_records()
+        paths = [Path(p).resolve() for p in paths]
+
+        if records and self._signature_changed():
+            # Different model or splitting: old vectors must not mix with new ones.
+            report.rebuilt = True
+            paths += [
+                Path(r.folder) / r.source
+                for r in records.values()
+                if (Path(r.folder) / r.source).is_file()
+            ]
+            self.store.reset()
+            records = {}
+
+        stale = self.store.stale_chunk_ids(records)
+        if stale:
+            self.store.delete_chunks(stale)  # repair what an interrupted run left
+
+        files: dict[str, tuple[Path, Path]] = {}
+        for path in paths:
+            try:
+                for file, root in find_article_files(path):
+                    source = file.relative_to(root).as_posix()
+                    files.setdefault(f"{root}\x00{source}", (file, root))
+            except LoadError as err:
+                report.failed.append((str(path), str(err)))
+
+        for file, root in _progress(list(files.values()), progress):
+            self._sync_file(file, root, records, report)
+
+        to_remove: set[str] = set()
+        if remove_missing:
+            seen = {key for key in files}
+            for folder in (p for p in paths if p.is_dir()):
+                for record in records.values():
+                    key = f"{folder}\x00{record.source}"
+                    if record.folder == str(folder) and key not in seen:
+                        to_remove.add(record.source)
+        for source in sorted(to_remove):
+            if source in records:
+                self.remove(source, records)
+                report.removed.append(source)
+
+        if report.changed or not self.store.info():
+            self.store.set_info(**self.build_signature())
+            self.store.bump_generation()
+        report.chunks = self.store.count_chunks()
+        return report
+
+    def remove(self, source: str, records: dict[str, ArticleRecord]) -> None:
+        record = records.pop(source)
+        self.store.forget_article(source)  # commit point: its chunks stop being live
+        self.store.delete_chunks(chunk_ids(source, record.content_hash, record.chunks))
+
+    def _signature_changed(self) -> bool:
+        info = self.store.info()
+        return any(str(info.get(k)) != str(v) for k, v in self.build_signature().items())
+
+    def _sync_file(
+        self, file: Path, root: Path, records: dict[str, ArticleRecord], report: SyncReport
+    ) -> None:
+        source = file.relative_to(root).as_posix()
+        try:
+            article = load_article(file, root)
+        except LoadError as err:
+            report.failed.append((source, str(err)))
+            return
+        old = records.get(source)
+        if old and old.folder != article.folder:
+            report.failed.append(
+                (
+                    source,
+                    (
+                        f"an article named '{source}' was already ingested from {old.folder}: "
+                        "rename this file, or remove the other article first"
+                    ),
+                )
+            )
+            return
+        if old and old.content_hash == article.content_hash:
+            report.unchanged.append(source)
+            return
+        chunks = self.splitter.split(article)
+        vectors = self.embeddings.encode([c.embedded_text for c in chunks])
+        self.store.add_chunks(chunks, vectors, article.content_hash, article.url)
+        record = ArticleRecord(
+            source=source,
+            folder=article.folder,
+            title=article.title,
+            content_hash=article.content_hash,
+            chunks=len(chunks),
+            ingested_at=now_iso(),
+            url=article.url,
+            reviewed=article.reviewed,
+            tags=article.tags,
+        )
+        self.store.commit_article(record)
+        records[source] = record
+        if old:
+            self.store.delete_chunks(chunk_ids(source, old.content_hash, old.chunks))
+            report.updated.append(source)
+        else:
+            report.added.append(source)
+
+
+def _progress(items: list, enabled: bool):
+    if not enabled:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc="Ingesting", unit="article", file=sys.stderr, leave=False)

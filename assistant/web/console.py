@@ -1,0 +1,270 @@
+"""The staff console (a Gradio Blocks mounted at /admin behind its own login).
+
+Uploads, removals and re-syncs go through `cli.ingest`, the same code as `ingest.py`: it takes
+the data dir's lock, so the console and the command line never write the index at once. The
+running visitor app answers from the new content at its next question (the index generation).
+"""
+
+import logging
+import re
+import shutil
+import unicodedata
+from pathlib import Path
+
+import gradio as gr
+
+from ..errors import AssistantError, IndexLockedError
+from ..ingest import ingest
+from ..settings import Settings
+from .feedback import FeedbackLog
+
+log = logging.getLogger(__name__)
+
+UPLOAD_SUFFIXES = (".md", ".txt", ".html", ".pdf")
+ARTICLE_HEADERS = ["Title", "File", "Chunks", "Last ingested", "Reviewed"]
+FEEDBACK_HEADERS = ["When (UTC)", "Why", "Visitor's question", "Reply"]
+FEEDBACK_KIND = {"no_sources": "Declined: no sources", "thumbs_down": "Thumbs down"}
+LOCKED = "Another ingest is running (the command line or another staff member): try again shortly."
+
+
+class UploadRefused(ValueError):
+    """The file cannot be accepted; the message says why."""
+
+
+def safe_file_name(name: str) -> str:
+    """Basename only, ASCII letters, digits, dot, dash and underscore; a supported extension."""
+    base = re.split(r"[\\/]", str(name or ""))[-1]
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    suffix = "." + suffix.lower() if suffix else ""
+    if suffix not in UPLOAD_SUFFIXES:
+        raise UploadRefused(f"{name!r}: only {', '.join(UPLOAD_SUFFIXES)} files can be uploaded")
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem)
+    stem = re.sub(r"-{2,}", "-", stem).strip(".-_")[:80] or "article"
+    return stem + suffix
+
+
+def _ingested_at(value: str) -> str:
+    return (value or "").replace("T", " ")[:16]
+
+
+class Console:
+    """The console's actions as plain methods (tested without a browser)."""
+
+    def __init__(self, assistant, settings: Settings, feedback: FeedbackLog):
+        self.assistant = assistant
+        self.settings = settings
+        self.feedback = feedback
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.settings.articles_dir).resolve()
+
+    def records(self) -> dict:
+        self.assistant.refresh_if_changed()
+        return self.assistant.store.article_records()
+
+    def article_rows(self) -> list[list]:
+        rows = [
+            [r.title, r.source, r.chunks, _ingested_at(r.ingested_at), r.reviewed or "—"]
+            for r in self.records().values()
+        ]
+        return sorted(rows, key=lambda row: row[0].lower())
+
+    def feedback_rows(self) -> list[list]:
+        return [
+            [i.at.replace("T", " ")[:19], FEEDBACK_KIND.get(i.kind, i.kind), i.question, i.reply]
+            for i in self.feedback.recent()
+        ]
+
+    def _ingest(self, paths: list[Path], sync: bool):
+        report = ingest(self.settings, paths, sync=sync, progress=False)
+        self.assistant.refresh_if_changed()
+        return report
+
+    def upload(self, files: list[str]) -> str:
+        if not files:
+            return "Choose one or more files first."
+        limit = self.settings.max_upload_mb * 1024 * 1024
+        self.folder.mkdir(parents=True, exist_ok=True)
+        lines, written = [], {}
+        for path in files:
+            path = Path(path)
+            try:
+                name = safe_file_name(path.name)
+                if path.stat().st_size > limit:
+                    raise UploadRefused(
+                        f"{path.name}: larger than the {self.settings.max_upload_mb} MB limit"
+                    )
+            except UploadRefused as err:
+                lines.append(f"- Refused {err}")
+                continue
+            target = self.folder / name
+            existed = target.exists()
+            shutil.copyfile(path, target)
+            written[name] = existed
+        if written:
+            try:
+                report = self._ingest([self.folder], sync=False)
+            except IndexLockedError:
+                for name, existed in written.items():
+                    if not existed:
+                        (self.folder / name).unlink(missing_ok=True)
+                return "\n".join([*lines, f"- {LOCKED}"])
+            failed = dict(report.failed)
+            for name, existed in written.items():
+                if name in failed:
+                    if not existed:  # a broken new file would fail every later sync
+                        (self.folder / name).unlink(missing_ok=True)
+                    lines.append(f"- **Failed** `{name}`: {failed[name]}")
+                elif name in report.added:
+                    lines.append(f"- Added `{name}`")
+                elif name in report.updated:
+                    lines.append(f"- Updated `{name}`")
+                else:
+                    lines.append(f"- Unchanged `{name}` (same content as before)")
+            lines.append(f"\n{report.chunks} chunks in the index.")
+        return "\n".join(lines)
+
+    def remove(self, source: str) -> str:
+        records = self.records()
+        record = records.get(source or "")
+        if record is None:
+            return "Choose an article to remove."
+        folder = Path(record.folder)
+        file = folder / record.source
+        if file.is_file():
+            file.unlink()  # the file goes first, so the next sync cannot bring it back
+        try:
+            report = self._ingest([folder], sync=True)
+        except IndexLockedError:
+            return f"The file `{source}` was deleted; its chunks go at the next sync. {LOCKED}"
+        if source in report.removed:
+            return f"Removed **{record.title}** (`{source}`): its file and its chunks."
+        return f"`{source}` could not be removed from the index: its folder {folder} is missing."
+
+    def resync(self) -> str:
+        try:
+            report = self._ingest([self.folder], sync=True)
+        except IndexLockedError:
+            return LOCKED
+        text = (
+            f"Re-synced {self.folder}: added {len(report.added)}, updated {len(report.updated)}, "
+            f"unchanged {len(report.unchanged)}, removed {len(report.removed)}, "
+            f"failed {len(report.failed)}; {report.chunks} chunks in the index."
+        )
+        if report.rebuilt:
+            text += " The model or splitter settings changed: the index was rebuilt."
+        for source, reason in report.failed:
+            text += f"\n- **Failed** `{source}`: {reason}"
+        return text
+
+
+def build_admin_app(assistant, settings: Settings, feedback: FeedbackLog) -> gr.Blocks:
+    console = Console(assistant, settings, feedback)
+
+    def guarded(action):
+        def run(*args):
+            try:
+                return action(*args)
+            except AssistantError as err:
+                return f"Error: {err}"
+            except Exception:
+                log.exception("console action failed")
+                return "Something went wrong; see the app's log."
+
+        return run
+
+    def article_choices():
+        return gr.update(choices=sorted(console.records()), value=None)
+
+    with gr.Blocks(title=f"{settings.clinic_name} – staff console") as app:
+        gr.Markdown(
+            f"# {settings.clinic_name} staff console\n"
+            f"Articles folder: `{console.folder}`. Changes reach the visitor chat at once. "
+            "[Log out](logout)"
+        )
+        with gr.Tab("Articles"):
+            articles = gr.Dataframe(
+                headers=ARTICLE_HEADERS,
+                value=console.article_rows,
+                label="Articles in the index",
+                interactive=False,
+                wrap=True,
+                column_widths=["38%", "24%", "10%", "16%", "12%"],
+                elem_id="articles-table",
+            )
+            with gr.Row():
+                refresh = gr.Button("Refresh list")
+                resync = gr.Button("Re-sync the articles folder", variant="primary")
+            with gr.Group():
+                to_remove = gr.Dropdown(
+                    label="Article to remove", choices=[], value=None, elem_id="remove-choice"
+                )
+                remove = gr.Button("Remove…", variant="stop")
+            with gr.Row(visible=False) as confirm_row:
+                confirm_text = gr.Markdown()
+                confirm = gr.Button("Yes, remove it", variant="stop", elem_id="confirm-remove")
+                cancel = gr.Button("Cancel")
+            status = gr.Markdown(elem_id="articles-status")
+
+        with gr.Tab("Upload"):
+            gr.Markdown(
+                f"Upload articles ({', '.join(UPLOAD_SUFFIXES)}, up to {settings.max_upload_mb}"
+                " MB each). A file with the same name replaces the article."
+            )
+            files = gr.File(
+                label="Article files",
+                file_count="multiple",
+                file_types=list(UPLOAD_SUFFIXES),
+                elem_id="upload-files",
+            )
+            upload = gr.Button("Upload and ingest", variant="primary", elem_id="upload-button")
+            upload_status = gr.Markdown(elem_id="upload-status")
+
+        with gr.Tab("Visitor questions"):
+            gr.Markdown(
+                "Questions the articles could not answer, and replies visitors gave a thumbs "
+                "down. E-mail addresses and phone numbers are masked."
+            )
+            report = gr.Dataframe(
+                headers=FEEDBACK_HEADERS,
+                value=console.feedback_rows,
+                label="Visitor questions",
+                interactive=False,
+                wrap=True,
+            )
+            refresh_report = gr.Button("Refresh")
+
+        app.load(article_choices, outputs=[to_remove])
+        refresh.click(console.article_rows, outputs=[articles], api_name="articles").then(
+            article_choices, outputs=[to_remove]
+        )
+        resync.click(guarded(console.resync), outputs=[status], api_name="resync").then(
+            console.article_rows, outputs=[articles]
+        ).then(article_choices, outputs=[to_remove])
+
+        def ask_confirmation(source):
+            if not source:
+                return gr.update(visible=False), "", "Choose an article to remove."
+            return (
+                gr.update(visible=True),
+                f"Remove `{source}`? Its file is deleted from the articles folder and its "
+                "chunks from the index.",
+                "",
+            )
+
+        remove.click(ask_confirmation, [to_remove], [confirm_row, confirm_text, status])
+        cancel.click(
+            lambda: (gr.update(visible=False), "Nothing removed."), None, [confirm_row, status]
+        )
+        confirm.click(guarded(console.remove), [to_remove], [status], api_name="remove").then(
+            lambda: gr.update(visible=False), None, [confirm_row]
+        ).then(console.article_rows, outputs=[articles]).then(article_choices, outputs=[to_remove])
+        upload.click(guarded(console.upload), [files], [upload_status], api_name="upload").then(
+            lambda: None, None, [files]
+        ).then(console.article_rows, outputs=[articles]).then(article_choices, outputs=[to_remove])
+        refresh_report.click(console.feedback_rows, outputs=[report], api_name="visitor_questions")
+    return app

@@ -1,0 +1,132 @@
+"""Retrieval, answering, citations and the disclaimer on the project's own articles."""
+
+import numpy as np
+import pytest
+
+from assistant.ask.answer import sentences_of
+from assistant.ask.cite import citations_valid, markers
+from assistant.texts import disclaimer_for
+
+
+def test_the_first_question_of_a_newcomer(kb_assistant, kb_settings):
+    reply = kb_assistant.ask("Can problems in my neck cause headaches?")
+    assert reply.kind == "answer"
+    assert "cervicogenic-headache.md" in reply.sources[:3]
+    assert reply.citations and markers(reply.text) == {c.n for c in reply.citations}
+    assert citations_valid(reply.text, list(reply.citations), set(reply.sources))
+    assert reply.disclaimer == disclaimer_for("answer", kb_settings)
+    assert reply.disclaimer not in reply.text
+
+
+def test_answer_sentences_are_verbatim_from_the_cited_passages(kb_assistant):
+    reply = kb_assistant.ask("What does an MRI show about the neck?")
+    retriever = kb_assistant.retriever
+    article_text = {c.source: "" for c in retriever.chunks}
+    for c in retriever.chunks:
+        article_text[c.source] += " " + c.text
+    by_number = {c.n: c.source for c in reply.citations}
+    for part in reply.text.split("] "):
+        sentence, _, number = part.rstrip("]").rpartition(" [")
+        assert sentence.strip() in article_text[by_number[int(number)]], sentence
+
+
+def test_retrieval_finds_the_article_that_answers(kb_assistant):
+    cases = {
+        "What is occipital neuralgia?": "occipital-neuralgia.md",
+        "Is it safe to have my neck manipulated by a chiropractor?": "chiropractic-care.md",
+        "How should I set up my desk and monitor?": "posture-and-ergonomics.md",
+        "What is a radiofrequency ablation?": "injections-and-nerve-blocks.md",
+    }
+    for question, source in cases.items():
+        assert kb_assistant.retriever.search(question).sources[0] == source, question
+
+
+def test_a_question_the_articles_do_not_cover_is_declined(kb_assistant, kb_settings):
+    reply = kb_assistant.ask("What is the best diet for kidney stones?")
+    assert (reply.kind, reply.reason) == ("decline", "no_sources")
+    assert reply.citations == ()
+    assert reply.disclaimer == disclaimer_for("decline", kb_settings)
+    assert kb_settings.booking_url in reply.text
+
+
+def test_unsafe_sentences_never_reach_an_answer(kb_settings, embeddings):
+    from assistant.ask.extractive import ExtractiveAnswerer
+    from assistant.ask.retrieve import Retrieval  # noqa: F401  (the type the answerer receives)
+    from assistant.types import Chunk, Passage
+
+    chunk = Chunk(
+        id="x#0",
+        source="x.md",
+        title="Pain relief",
+        section="Medicines",
+        text="Simple pain relievers can help neck pain for a short time. "
+        "Take 400 mg of ibuprofen three times a day for neck pain. "
+        "Using pain relievers on many days can cause rebound headaches.",
+        position=0,
+    )
+    passage = Passage(chunk=chunk, score=1.0, similarity=0.8)
+    answerer = ExtractiveAnswerer(embeddings, 3, keep_sentence=lambda s: "mg" not in s)
+    query = "how much ibuprofen for neck pain"
+    draft = answerer.answer(query, embeddings.encode([query])[0], [passage])
+    assert "400 mg" not in draft.text and "[1]" in draft.text
+
+
+def test_sentences_of_splits_lists_and_sentences():
+    text = "Rest helps. Heat can ease stiffness!\n- Gentle movement\n1. See a clinician"
+    assert sentences_of(text) == [
+        "Rest helps.",
+        "Heat can ease stiffness!",
+        "Gentle movement",
+        "See a clinician",
+    ]
+
+
+def test_every_kind_of_reply_carries_its_disclaimer(kb_assistant, kb_settings):
+    questions = [
+        "How long does whiplash take to heal?",
+        "I suddenly have the worst headache of my life and my vision is blurred right now",
+        "How many milligrams of naproxen should I take?",
+        "",
+        "Write me a python script to sort a list",
+    ]
+    for question in questions:
+        reply = kb_assistant.ask(question)
+        assert reply.disclaimer == disclaimer_for(reply.kind, kb_settings), question
+        assert reply.text.strip()
+
+
+def test_follow_up_question_keeps_the_topic(kb_assistant):
+    history = [
+        {"role": "user", "content": "Can whiplash from a car accident cause headaches?"},
+        {"role": "assistant", "content": "Yes, whiplash can lead to headaches. [1]"},
+    ]
+    reply = kb_assistant.ask("what about surgery for that?", history)
+    assert reply.kind == "answer"
+    assert {"whiplash.md", "surgery.md"} & set(reply.sources[:2])
+
+
+def test_an_article_with_several_good_passages_outranks_one_lucky_match():
+    from assistant.ask.retrieve import pooled_similarity_of
+
+    one = np.array([0.61, 0.20, 0.10])
+    several = np.array([0.60, 0.59, 0.58, 0.10])
+    assert pooled_similarity_of(several) > pooled_similarity_of(one)
+    # A single passage scores as itself; only the best few count, so length adds nothing.
+    assert pooled_similarity_of(np.array([0.5])) == pytest.approx(0.5)
+    padded = np.concatenate([several, np.full(50, 0.05)])
+    assert pooled_similarity_of(padded) == pytest.approx(pooled_similarity_of(several))
+
+
+def test_the_answer_does_not_repeat_itself():
+    from assistant.ask.extractive import ExtractiveAnswerer
+
+    # Two sentences say the same thing; a third, slightly less relevant, says something new.
+    vectors = np.array([[1.0, 0.0, 0.0], [0.99, 0.14, 0.0], [0.6, 0.0, 0.8]], dtype=np.float32)
+    scores = np.array([0.80, 0.79, 0.70])
+    answerer = ExtractiveAnswerer(embeddings=None, max_sentences=2)
+    assert answerer.pick_diverse(scores, vectors, ["a", "b", "c"]) == [0, 2]
+    # A sentence far weaker than the best is never added just to fill the answer.
+    weak = np.array([0.80, 0.79, 0.30])
+    assert answerer.pick_diverse(weak, vectors, ["a", "b", "c"]) == [0, 1]
+    # However weak, the best sentence is always there to quote.
+    assert answerer.pick_diverse(-weak, vectors, ["a", "b", "c"])[0] == 2

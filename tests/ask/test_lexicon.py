@@ -1,0 +1,26 @@
+"""The everyday-words lexicon: lay phrasings gain the articles' terms, whole words only."""
+
+from assistant.ask.lexicon import expand_query, load_lexicon
+
+
+def test_shipped_lexicon_expands_a_lay_phrase():
+    lexicon = load_lexicon(None)
+    assert len(lexicon) > 50
+    expanded = expand_query("got rear ended last week and my neck hurts", lexicon)
+    assert expanded.startswith("got rear ended last week and my neck hurts ")
+    assert "whiplash" in expanded
+
+
+def test_only_whole_words_match_and_each_term_is_added_once(tmp_path):
+    (tmp_path / "lay-terms.txt").write_text(
+        "# comment\nbrain freeze = cold headache\ncrick = stiff neck\ncricked = stiff neck\n"
+    )
+    lexicon = load_lexicon(tmp_path)
+    assert expand_query("my cricket bat", lexicon) == "my cricket bat"
+    assert expand_query("a crick, cricked again", lexicon) == "a crick, cricked again stiff neck"
+    assert expand_query("Brain Freeze", lexicon) == "Brain Freeze cold headache"
+
+
+def test_a_clinic_copy_replaces_the_shipped_list(tmp_path):
+    (tmp_path / "lay-terms.txt").write_text("wonky = crooked\n")
+    assert expand_query("got rear ended", load_lexicon(tmp_path)) == "got rear ended"
