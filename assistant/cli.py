@@ -1,4 +1,4 @@
-"""`python -m assistant ingest|ask|eval|gate|beir|bench`: parse, call the core, print.
+"""`python -m assistant ingest|ask|eval|gate|beir|bench|triage`: parse, call the core, print.
 
 Each command imports its part of the package when it runs, so `ask` never loads the eval or the
 web app, and `--help` answers at once.
@@ -99,7 +99,7 @@ def cmd_gate(args, settings) -> int:
     from .eval.gate import load_thresholds, problems_of, run_gate, table
 
     thresholds = load_thresholds(args.thresholds)
-    results = run_gate(args.evalsets, args.articles, settings, args.shared, args.out)
+    results = run_gate(args.evalsets, args.articles, settings, args.shared, args.out, args.holdouts)
     print(table(results, thresholds))
     problems = problems_of(results, thresholds)
     if problems:
@@ -147,6 +147,21 @@ def cmd_bench(args, settings) -> int:
     return 0
 
 
+def cmd_triage(args, settings) -> int:
+    from .ask.safety.guard import Guard
+    from .embed import load_embeddings
+    from .eval.questions import load_questions
+    from .eval.run import write_json
+    from .eval.triage import triage_figures, triage_table
+
+    guard = Guard(load_embeddings(settings.embedding_model), settings.texts_dir)
+    figures = triage_figures(guard, load_questions(args.files))
+    print(triage_table(figures))
+    if args.json_out:
+        write_json(args.json_out, figures)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="python -m assistant",
@@ -186,6 +201,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--articles", type=Path, default=Path("knowledge/articles"))
     p.add_argument("--thresholds", type=Path, default=evalsets / "thresholds.toml")
     p.add_argument("--shared", type=Path, default=Path("../shared"), help="holds MedQuAD")
+    p.add_argument(
+        "--holdouts",
+        type=Path,
+        default=Path("knowledge/holdouts"),
+        help="folder of sets that are reported, never gated",
+    )
     p.add_argument("--out", type=Path, help="also write each set's JSON and HTML report here")
     p.set_defaults(run=cmd_gate)
 
@@ -193,6 +214,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("dir", type=Path)
     p.add_argument("--json", dest="json_out", type=Path, required=True)
     p.set_defaults(run=cmd_beir)
+
+    p = sub.add_parser("triage", help="the guard's two nets on question sets, per category")
+    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--json", dest="json_out", type=Path)
+    p.set_defaults(run=cmd_triage)
 
     p = sub.add_parser("bench", help="speed and memory figures, and SciFact")
     p.add_argument("--articles", type=Path, default=Path("knowledge/articles"))

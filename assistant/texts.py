@@ -33,13 +33,17 @@ def disclaimer_for(kind: str, settings: Settings) -> str:
     return render("disclaimer-emergency.md" if kind == "emergency" else "disclaimer.md", settings)
 
 
+def data_file(name: str, texts_dir: Path | None = None) -> Path:
+    """A clinician-editable data file: the clinic's copy in texts_dir, else assistant/data/'s."""
+    if texts_dir is not None and (Path(texts_dir) / name).is_file():
+        return Path(texts_dir) / name
+    return PACKAGE_DATA / name
+
+
 def read_examples(name: str, texts_dir: Path | None = None) -> list[str]:
     """The lines of a clinician-editable example list in assistant/data/ (the clinic's copy in
     texts_dir if it has one), without comments, blank lines and [section] lines."""
-    if texts_dir is not None and (Path(texts_dir) / name).is_file():
-        raw = (Path(texts_dir) / name).read_text(encoding="utf-8")
-    else:
-        raw = (PACKAGE_DATA / name).read_text(encoding="utf-8")
+    raw = data_file(name, texts_dir).read_text(encoding="utf-8")
     lines = []
     for line in raw.splitlines():
         line = line.split("#", 1)[0].strip()

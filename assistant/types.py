@@ -5,7 +5,15 @@ from typing import Literal
 
 ReplyKind = Literal["answer", "decline", "emergency"]
 DeclineReason = Literal[
-    "dose", "diagnosis", "injection", "empty", "off_topic", "language", "no_sources"
+    "dose",
+    "diagnosis",
+    "injection",
+    "empty",
+    "off_topic",
+    "language",
+    "no_sources",
+    "rate_limited",
+    "unavailable",
 ]
 
 
@@ -69,6 +77,7 @@ class Verdict:
 
     kind: ReplyKind  # "emergency" or "decline"
     reason: DeclineReason | None = None
+    because: str | None = None  # for an emergency: the rule or net that fired
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,7 @@ class Reply:
     reason: DeclineReason | None = None
     citations: tuple[Citation, ...] = ()
     sources: tuple[str, ...] = field(default=())
+    because: str | None = None  # an emergency's rule or net, for staff review (not shown)
 
     def to_json(self) -> dict:
         return {

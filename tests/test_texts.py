@@ -21,6 +21,6 @@ def test_emergencies_get_their_own_disclaimer(tmp_path):
 
 
 def test_example_lists_drop_comments_blank_lines_and_sections(tmp_path):
-    (tmp_path / "red-flags.txt").write_text("[thunderclap]\n# a comment\n\nworst headache  # why\n")
-    assert read_examples("red-flags.txt", tmp_path) == ["worst headache"]
-    assert len(read_examples("red-flags.txt")) > 10  # the shipped list
+    (tmp_path / "off-topic.txt").write_text("[taxes]\n# a comment\n\nfile my tax return  # why\n")
+    assert read_examples("off-topic.txt", tmp_path) == ["file my tax return"]
+    assert len(read_examples("off-topic.txt")) > 10  # the shipped list

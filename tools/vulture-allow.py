@@ -1,13 +1,13 @@
 # ruff: noqa  (a vulture whitelist: bare names on purpose)
 """Names vulture reports as unused that are used from outside our code (vulture reads this)."""
 
-from assistant.ask.safety.guard import Guard
+from assistant.ask.safety.redflags import RedFlags
 from assistant.embed import SentenceEmbeddings
 from assistant.settings import Settings
 
 Settings.model_config  # read by pydantic-settings
 SentenceEmbeddings.embed_documents  # LangChain's Embeddings interface (LangChain stores call it)
 SentenceEmbeddings.embed_query  # likewise
-Guard.explain  # the triage's debugging view, used from tests and when tuning rules
+RedFlags.explain  # the rules' debugging view, for tests and for tuning the rules
 console_off  # noqa: F821  a FastAPI route, called by the framework
 rest  # noqa: F821  that route's path parameter

@@ -1,5 +1,6 @@
 """The Assistant: guard -> retrieve -> answer -> cite -> disclaim, for the CLI and the web."""
 
+import logging
 import threading
 from collections.abc import Iterator
 
@@ -15,8 +16,10 @@ from .followup import standalone_query
 from .generative import ChatAnswerer, build_chat_model
 from .lexicon import load_lexicon
 from .retrieve import Retrieval, RetrievalSettings, Retriever
-from .safety.guard import Guard, unsafe_answer_sentence
+from .safety.answer_filter import unsafe_answer_sentence
+from .safety.guard import Guard
 
+log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 1000  # retrieval reads the start of a very long message; the guard reads all
 
 
@@ -53,14 +56,22 @@ class Assistant:
         return False
 
     def ask(self, question: str, history: list[dict] | None = None) -> Reply:
-        self.refresh_if_changed()
+        # The guard first: it needs neither the store nor a model server, so an emergency is
+        # recognised even when those are down.
         question = question if isinstance(question, str) else ""
         verdict = self.guard.check(question, history or [])
         if verdict is not None:
             return self.verdict_reply(verdict)
+        try:
+            self.refresh_if_changed()
+            query = standalone_query(question.strip(), history)[:MAX_QUERY_CHARS]
+            retrieval = self.retriever.search(query)
+        except Exception:  # chromadb raises many types; each means the store cannot answer now
+            log.exception("the store could not answer")
+            return self.decline("unavailable", None)
+        return self.answer(query, retrieval)
 
-        query = standalone_query(question.strip(), history)[:MAX_QUERY_CHARS]
-        retrieval = self.retriever.search(query)
+    def answer(self, query: str, retrieval: Retrieval) -> Reply:
         if retrieval.best_similarity < self.settings.min_similarity or not self.coverage.covers(
             retrieval.query_vector, retrieval.best_similarity
         ):
@@ -97,6 +108,7 @@ class Assistant:
                 kind="emergency",
                 text=render("emergency.md", self.settings),
                 disclaimer=disclaimer_for("emergency", self.settings),
+                because=verdict.because,
             )
         return self.decline(verdict.reason or "off_topic", None)
 

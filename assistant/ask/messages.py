@@ -1,5 +1,7 @@
 """Chat messages as they arrive (Gradio, the CLI's --history, the eval's sets) as plain text."""
 
+MAX_HISTORY_MESSAGES = 10  # the guard reads at most this many earlier user turns
+
 
 def message_text(content) -> str:
     """A message's content as text: a str, or a list of parts ({"type": "text", "text"})."""

@@ -87,12 +87,20 @@ def run_sets(sets: dict[str, Path], corpus: Path, settings, out: Path | None) ->
 
 
 def run_gate(
-    evalsets: Path, articles: Path, settings, shared: Path | None = None, out: Path | None = None
+    evalsets: Path,
+    articles: Path,
+    settings,
+    shared: Path | None = None,
+    out: Path | None = None,
+    holdouts: Path | None = None,
 ) -> dict[str, dict]:
-    """The project's sets (every *.jsonl in evalsets) over articles, then MedQuAD from shared."""
+    """The project's sets (every *.jsonl in evalsets, and in holdouts: reported, not gated)
+    over articles, then MedQuAD from shared."""
     own = {f.stem: f for f in sorted(Path(evalsets).glob("*.jsonl"))}
     if not own:
         raise AssistantError(f"no question sets (*.jsonl) in {evalsets}")
+    if holdouts and Path(holdouts).is_dir():
+        own |= {f.stem: f for f in sorted(Path(holdouts).glob("*.jsonl"))}
     results = run_sets(own, articles, settings, out)
     medquad = Path(shared or "../shared") / "evalsets" / "medquad"
     if (medquad / "questions.jsonl").is_file():

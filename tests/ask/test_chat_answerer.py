@@ -7,7 +7,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.ask.extractive import ExtractiveAnswerer
 from assistant.ask.generative import ChatAnswerer
-from assistant.ask.safety.guard import unsafe_answer_sentence
+from assistant.ask.safety.answer_filter import unsafe_answer_sentence
 from assistant.types import Chunk, Passage
 
 PASSAGE = Passage(

@@ -10,10 +10,13 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from assistant.ask.safety.guard import Guard, unsafe_answer_sentence  # noqa: E402
+from assistant.ask.safety.answer_filter import unsafe_answer_sentence  # noqa: E402
+from assistant.ask.safety.guard import Guard  # noqa: E402
+from assistant.ask.safety.redflags import RedFlags  # noqa: E402
 from assistant.embed import load_embeddings  # noqa: E402
+from assistant.errors import AssistantError  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
-from assistant.texts import render  # noqa: E402
+from assistant.texts import PACKAGE_DATA, render  # noqa: E402
 from tests.helpers import EVALSETS, FIXTURES  # noqa: E402
 
 SAFETY = EVALSETS / "safety.jsonl"
@@ -295,13 +298,47 @@ def test_follow_up_frequency_and_topic_use_history(guard):
     assert kind(guard, "Can you recommend a good laptop for gaming?") == "off_topic"
 
 
-def test_clinic_red_flag_examples_override(tmp_path, embeddings):
-    (tmp_path / "red-flags.txt").write_text(
-        "# clinic's own list\nmy eyelid suddenly dropped and I can't open my eye\n",
-        encoding="utf-8",
-    )
+CLINIC_RED_FLAGS = r"""
+[context]
+negation = '''\bno\b'''
+personal = '''\bmy\b'''
+question_start = '''^what\b'''
+hypothetical = '''\bwhat if\b'''
+acute = '''\bnow\b'''
+long_standing = '''\byears\b'''
+resolved = '''\bfixed\b'''
+retracts = '''\bthat was years ago\b'''
+pseudo_negation = '''\bno longer\b'''
+recent = '''\btoday\b'''
+post_negation = '''^\W{0,3}no\b'''
+
+[concepts.purple_toes]
+patterns = ['''\bpurple toes?\b''']
+
+[[rules]]
+name = "clinic_rule"
+source = "the clinic's own protocol"
+any = [["purple_toes"]]
+"""
+
+
+def test_clinic_red_flags_override_the_shipped_file(tmp_path, embeddings):
+    """The clinic's own red-flags.toml replaces the shipped one: its rule fires, ours do not."""
+    (tmp_path / "red-flags.toml").write_text(CLINIC_RED_FLAGS, encoding="utf-8")
     guard = Guard(embeddings, texts_dir=tmp_path)
-    assert guard.red_flags == ["my eyelid suddenly dropped and I can't open my eye"]
+    assert guard.triage("my purple toes now").rule == "clinic_rule"
+    assert guard.triage("no purple toes now").rule is None
+    assert guard.triage("worst headache of my life, came on suddenly").rule is None
+
+
+def test_a_broken_red_flags_file_says_what_is_wrong(tmp_path):
+    shipped = (PACKAGE_DATA / "red-flags.toml").read_text(encoding="utf-8")
+    (tmp_path / "red-flags.toml").write_text(shipped.replace('["saddle"]', '["sadle"]', 1))
+    with pytest.raises(AssistantError, match="unknown concepts: sadle"):
+        RedFlags.load(tmp_path)
+    (tmp_path / "red-flags.toml").write_text("[context\n")
+    with pytest.raises(AssistantError, match="not valid TOML"):
+        RedFlags.load(tmp_path)
 
 
 # ------------------------------------------------------------------------------- declines
