@@ -128,33 +128,37 @@ def cmd_beir(args, settings) -> int:
 def cmd_bench(args, settings) -> int:
     import time
 
-    from .eval.bench import peak_rss_mb, rows_table, run_bench
+    from .eval.bench import run_bench, table
+    from .eval.run import write_json
 
-    print(rows_table(run_bench(args.articles, args.evalsets, settings)), flush=True)
+    results = run_bench(args.shared, args.evalsets, settings, args.articles)
+    print(table(results), flush=True)
+    if args.json_out:
+        write_json(args.json_out, results)
     scifact = args.shared / "benchmarks" / "scifact"
     if args.no_beir:
         return 0
     if not (scifact / "corpus.jsonl").is_file():
         print(f"\nSciFact skipped: {scifact} is not there (pass --shared DIR)", file=sys.stderr)
         return 0
-    from .eval.beir import run_beir, table
+    from .eval.beir import run_beir
+    from .eval.beir import table as beir_table
 
     t0 = time.perf_counter()
     result = run_beir(scifact, settings, progress=True)
     print(f"\nSciFact (BEIR), {time.perf_counter() - t0:.0f} s; published MiniLM nDCG@10 0.645")
-    print(table(result))
-    print(f"peak RSS {peak_rss_mb():.0f} MB")
+    print(beir_table(result))
     return 0
 
 
 def cmd_triage(args, settings) -> int:
     from .ask.safety.guard import Guard
-    from .embed import load_embeddings
+    from .embed import embeddings_for
     from .eval.questions import load_questions
     from .eval.run import write_json
     from .eval.triage import triage_figures, triage_table
 
-    guard = Guard(load_embeddings(settings.embedding_model), settings.texts_dir)
+    guard = Guard(embeddings_for(settings), settings.texts_dir)
     figures = triage_figures(guard, load_questions(args.files))
     print(triage_table(figures))
     if args.json_out:
@@ -221,8 +225,15 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_triage)
 
     p = sub.add_parser("bench", help="speed and memory figures, and SciFact")
-    p.add_argument("--articles", type=Path, default=Path("knowledge/articles"))
+    p.add_argument(
+        "--articles",
+        type=int,
+        nargs="+",
+        default=[200, 1039],
+        help="corpus sizes (MedQuAD's articles, then SciFact abstracts)",
+    )
     p.add_argument("--evalsets", type=Path, default=evalsets)
+    p.add_argument("--json", dest="json_out", type=Path, help="also write the figures here")
     p.add_argument("--shared", type=Path, default=Path("../shared"), help="holds SciFact")
     p.add_argument("--no-beir", action="store_true", help="skip the SciFact benchmark")
     p.set_defaults(run=cmd_bench)

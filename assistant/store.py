@@ -1,10 +1,13 @@
 """Chroma, embedded or server, behind the few calls the index and retrieval need.
 
-Three collections: `chunks` (vectors and passages), `articles` (one record per article: the
-commit point of its chunks; a chunk whose content hash differs from its article's record is not
-live) and `index-info` (what built the index, and the generation counter).
+Collections: `chunks` (vectors and passages), `sentences` (a vector for every sentence of every
+chunk, so the answer needs no model call), `headings` (a vector for every title and section
+heading, keyed by its text), `articles` (one record per article: the commit point of its chunks;
+a chunk or sentence whose content hash differs from its article's record is not live) and
+`index-info` (what built the index, its schema version, and the generation counter).
 """
 
+import hashlib
 import json
 import time
 from dataclasses import asdict
@@ -14,9 +17,15 @@ from typing import Protocol
 import numpy as np
 
 from .errors import StoreError
-from .types import ArticleRecord, Chunk
+from .types import ArticleRecord, Chunk, chunk_ids, sentence_id
 
-CHUNKS, ARTICLES, INFO = "chunks", "articles", "index-info"
+CHUNKS, SENTENCES, HEADINGS, ARTICLES, INFO = (
+    "chunks",
+    "sentences",
+    "headings",
+    "articles",
+    "index-info",
+)
 INFO_ID = "info"
 GENERATION_FILE = "index-generation"
 PAGE = 5000  # Chroma caps how many records one call returns
@@ -71,6 +80,12 @@ class Store:
             # Never let Chroma embed: it would download a model. We always pass vectors.
             self.chunks = self.client.get_or_create_collection(
                 CHUNKS, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+            self.sentences = self.client.get_or_create_collection(
+                SENTENCES, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+            self.headings = self.client.get_or_create_collection(
+                HEADINGS, embedding_function=None, metadata={"hnsw:space": "cosine"}
             )
             self.articles = self.client.get_or_create_collection(ARTICLES, embedding_function=None)
             self.info_col = self.client.get_or_create_collection(INFO, embedding_function=None)
@@ -153,7 +168,17 @@ class Store:
 
     # --- chunks ---------------------------------------------------------------------------
 
-    def add_chunks(self, chunks: list[Chunk], vectors, content_hash: str, url: str | None) -> None:
+    def add_chunks(
+        self,
+        chunks: list[Chunk],
+        vectors,
+        content_hash: str,
+        url: str | None,
+        sentence_vectors: list[np.ndarray] | None = None,
+    ) -> None:
+        """Chunks with their vectors and, per chunk, one vector per sentence (sentences_of)."""
+        for chunk, matrix in zip(chunks, sentence_vectors or [], strict=False):
+            self._add_sentences(chunk, matrix, content_hash)
         for start in range(0, len(chunks), PAGE):
             batch = chunks[start : start + PAGE]
             self.chunks.upsert(
@@ -173,19 +198,76 @@ class Store:
                 ],
             )
 
+    def _add_sentences(self, chunk: Chunk, vectors: np.ndarray, content_hash: str) -> None:
+        if not len(vectors):
+            return
+        self.sentences.upsert(
+            ids=[sentence_id(chunk.id, i) for i in range(len(vectors))],
+            embeddings=np.asarray(vectors, dtype=np.float32),
+            metadatas=[{"source": chunk.source, "content_hash": content_hash}] * len(vectors),
+        )
+
     def delete_chunks(self, ids: list[str]) -> None:
         for start in range(0, len(ids), PAGE):
             self.chunks.delete(ids=ids[start : start + PAGE])
 
-    def stale_chunk_ids(self, records: dict[str, ArticleRecord]) -> list[str]:
-        """Chunks no committed article version owns: left by an interrupted ingest."""
-        stale = []
-        for ids, metas in self._pages(self.chunks, ["metadatas"]):
-            for chunk_id, meta in zip(ids, metas, strict=True):
-                record = records.get(meta["source"])
-                if record is None or record.content_hash != meta["content_hash"]:
-                    stale.append(chunk_id)
-        return stale
+    def delete_version(self, source: str, content_hash: str, chunks: int) -> None:
+        """An article version's chunks and sentences."""
+        self.delete_chunks(chunk_ids(source, content_hash, chunks))
+        self.sentences.delete(where={"$and": [{"source": source}, {"content_hash": content_hash}]})
+
+    def sentence_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored sentence vectors by sentence id (types.sentence_id); missing ids are absent."""
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(ids), PAGE):
+            got = self.sentences.get(ids=ids[start : start + PAGE], include=["embeddings"])
+            found.update(zip(got["ids"], np.asarray(got["embeddings"], np.float32), strict=True))
+        return found
+
+    def heading_vectors(self, names: list[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of these titles and section headings; missing ones are absent."""
+        found: dict[str, np.ndarray] = {}
+        names = list(dict.fromkeys(names))
+        for start in range(0, len(names), PAGE):
+            batch = names[start : start + PAGE]
+            got = self.headings.get(ids=[heading_id(n) for n in batch], include=["embeddings"])
+            by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
+            for name in batch:
+                if (vector := by_id.get(heading_id(name))) is not None:
+                    found[name] = np.asarray(vector, np.float32)
+        return found
+
+    def add_headings(self, names: list[str], vectors) -> None:
+        for start in range(0, len(names), PAGE):
+            batch = names[start : start + PAGE]
+            self.headings.upsert(
+                ids=[heading_id(n) for n in batch],
+                embeddings=np.asarray(vectors[start : start + PAGE], dtype=np.float32),
+                documents=batch,
+            )
+
+    def keep_headings(self, names: set[str]) -> None:
+        """Forget the headings no live chunk is filed under any more."""
+        wanted = {heading_id(n) for n in names}
+        unused = [i for (ids,) in self._pages(self.headings, []) for i in ids if i not in wanted]
+        for start in range(0, len(unused), PAGE):
+            self.headings.delete(ids=unused[start : start + PAGE])
+
+    def delete_stale(self, records: dict[str, ArticleRecord]) -> int:
+        """Chunks and sentences no committed article version owns: left by an interrupted
+        ingest. Returns how many were deleted."""
+        deleted = 0
+        for collection in (self.chunks, self.sentences):
+            stale = [
+                row_id
+                for ids, metas in self._pages(collection, ["metadatas"])
+                for row_id, meta in zip(ids, metas, strict=True)
+                if not self._is_live(meta, records)
+            ]
+            for start in range(0, len(stale), PAGE):
+                collection.delete(ids=stale[start : start + PAGE])
+            deleted += len(stale)
+        return deleted
 
     def live_chunks(self, records: dict[str, ArticleRecord]) -> tuple[list[Chunk], np.ndarray]:
         """Every live chunk, in article order, with its vector (one row each)."""
@@ -227,7 +309,7 @@ class Store:
 
     def reset(self) -> None:
         """Drop everything (a rebuild): the collections are created again, empty."""
-        for name in (CHUNKS, ARTICLES):
+        for name in (CHUNKS, SENTENCES, HEADINGS, ARTICLES):
             self.client.delete_collection(name)
         self._open()
 
@@ -258,6 +340,10 @@ class Store:
                 return
             yield (got["ids"], *(got[field] for field in include))
             offset += len(got["ids"])
+
+
+def heading_id(name: str) -> str:
+    return hashlib.sha1(name.encode("utf-8")).hexdigest()[:24]
 
 
 def _record_metadata(record: ArticleRecord) -> dict:

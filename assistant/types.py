@@ -1,7 +1,25 @@
 """The plain values that flow between stages."""
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
+
+SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
+
+
+def sentences_of(text: str) -> list[str]:
+    """Sentences and list items of a passage, in order (the index stores a vector for each)."""
+    out = []
+    for block in text.split("\n"):
+        block = re.sub(r"^\s*(?:[-*]|\d+[.)])\s+", "", block).strip()
+        if block:
+            out.extend(s.strip() for s in SENTENCE_END.split(block) if s.strip())
+    return out
+
+
+def sentence_id(chunk_id: str, index: int) -> str:
+    return f"{chunk_id}~{index}"
+
 
 ReplyKind = Literal["answer", "decline", "emergency"]
 DeclineReason = Literal[
@@ -50,8 +68,16 @@ class Chunk:
     @property
     def embedded_text(self) -> str:
         """What the model and BM25 see: the article title and section give context."""
-        heading = f"{self.title} - {self.section}" if self.section else self.title
-        return f"{heading}\n{self.text}"
+        return f"{self.heading}\n{self.text}"
+
+    @property
+    def heading(self) -> str:
+        return f"{self.title} - {self.section}" if self.section else self.title
+
+    @property
+    def headings(self) -> set[str]:
+        """The names this chunk is filed under (the index keeps a vector for each)."""
+        return {self.title, self.heading} | ({self.section} if self.section else set())
 
 
 @dataclass(frozen=True)

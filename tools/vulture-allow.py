@@ -4,6 +4,7 @@
 from assistant.ask.safety.redflags import RedFlags
 from assistant.embed import SentenceEmbeddings
 from assistant.settings import Settings
+import onnxruntime
 
 Settings.model_config  # read by pydantic-settings
 SentenceEmbeddings.embed_documents  # LangChain's Embeddings interface (LangChain stores call it)
@@ -11,3 +12,4 @@ SentenceEmbeddings.embed_query  # likewise
 RedFlags.explain  # the rules' debugging view, for tests and for tuning the rules
 console_off  # noqa: F821  a FastAPI route, called by the framework
 rest  # noqa: F821  that route's path parameter
+onnxruntime.SessionOptions.log_severity_level  # read by ONNX Runtime

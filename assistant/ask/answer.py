@@ -5,13 +5,13 @@ the citations those markers use: `extractive` quotes sentences (the offline defa
 `generative` has a chat model write from the same numbered passages.
 """
 
-import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..types import Citation, Passage
+from ..types import Citation, Passage, sentences_of
 
-SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
+__all__ = ["Answerer", "Draft", "MAX_PASSAGES", "sentences_of"]
+
 MAX_PASSAGES = 6  # an answer reads at most this many of the retrieved passages
 
 
@@ -25,13 +25,3 @@ class Answerer(Protocol):
     def answer(self, question: str, query_vector, passages: list[Passage]) -> Draft | None:
         """The answer from these passages, or None when they hold nothing to say."""
         ...
-
-
-def sentences_of(text: str) -> list[str]:
-    """Sentences and list items of a passage, in order."""
-    out = []
-    for block in text.split("\n"):
-        block = re.sub(r"^\s*(?:[-*]|\d+[.)])\s+", "", block).strip()
-        if block:
-            out.extend(s.strip() for s in SENTENCE_END.split(block) if s.strip())
-    return out

@@ -4,7 +4,7 @@ import logging
 import threading
 from collections.abc import Iterator
 
-from ..embed import Embedder, load_embeddings
+from ..embed import Embedder, embeddings_for
 from ..settings import Settings
 from ..store import ChunkStore, open_store
 from ..texts import disclaimer_for, read_text, render
@@ -18,6 +18,7 @@ from .lexicon import load_lexicon
 from .retrieve import Retrieval, RetrievalSettings, Retriever
 from .safety.answer_filter import unsafe_answer_sentence
 from .safety.guard import Guard
+from .vectors import IndexVectors
 
 log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 1000  # retrieval reads the start of a very long message; the guard reads all
@@ -31,13 +32,14 @@ class Assistant:
         embeddings: Embedder | None = None,
     ):
         self.settings = settings
-        self.embeddings = embeddings or load_embeddings(settings.embedding_model)
+        self.embeddings = embeddings or embeddings_for(settings)
         self.store = store or open_store(settings)
         self.guard = Guard(self.embeddings, settings.texts_dir)
         self.retriever = build_retriever(self.store, self.embeddings, settings)
-        self.coverage = Coverage(self.embeddings, settings.texts_dir)
+        self.vectors = IndexVectors(self.store, self.embeddings)
+        self.coverage = Coverage(self.vectors, self.embeddings, settings.texts_dir)
         self.coverage.refresh(self.retriever.chunks)
-        self.answerer = build_answerer(settings, self.embeddings)
+        self.answerer = build_answerer(settings, self.vectors)
         self.generation = self.store.generation()
         self._refresh_lock = threading.Lock()
 
@@ -135,9 +137,9 @@ def build_retriever(
     )
 
 
-def build_answerer(settings: Settings, embeddings) -> Answerer:
+def build_answerer(settings: Settings, vectors: IndexVectors) -> Answerer:
     keep = lambda s: not unsafe_answer_sentence(s)  # noqa: E731
-    extractive = ExtractiveAnswerer(embeddings, settings.answer_sentences, keep_sentence=keep)
+    extractive = ExtractiveAnswerer(vectors, settings.answer_sentences, keep_sentence=keep)
     if settings.answer_backend == "extractive":
         return extractive
     prompt = read_text("prompt.md", settings.texts_dir)

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..texts import read_examples
 from ..types import Chunk
+from .vectors import IndexVectors
 
 TOPICS_FILE = "not-covered.txt"
 STRONG_MATCH = 0.5  # a passage this close answers, whatever the topic lists say
@@ -19,26 +20,20 @@ MARGIN = 0.05  # how much closer to an uncovered topic than to the articles' own
 
 
 class Coverage:
-    def __init__(self, embeddings, texts_dir: Path | None = None):
-        self.embeddings = embeddings
+    def __init__(self, vectors: IndexVectors, embeddings, texts_dir: Path | None = None):
+        self.vectors = vectors  # the articles' heading vectors, from the index
         self.topics = read_examples(TOPICS_FILE, texts_dir)
-        self.topic_vectors = self._encode(self.topics)
-        self._heading_vectors: dict[str, np.ndarray] = {}
+        self.topic_vectors = (
+            np.asarray(embeddings.encode(self.topics), dtype=np.float32)
+            if self.topics
+            else np.zeros((0, 1), dtype=np.float32)
+        )
         self.headings = np.zeros((0, self.topic_vectors.shape[1]), dtype=np.float32)
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, 1), dtype=np.float32)
-        return np.asarray(self.embeddings.encode(texts), dtype=np.float32)
-
     def refresh(self, chunks: list[Chunk]) -> None:
-        """The live articles' titles and section headings (vectors kept across refreshes)."""
-        names = {c.title for c in chunks} | {c.section for c in chunks if c.section}
-        names |= {f"{c.title} - {c.section}" for c in chunks if c.section}
-        missing = [n for n in names if n not in self._heading_vectors]
-        self._heading_vectors.update(zip(missing, self._encode(missing), strict=True))
-        self._heading_vectors = {n: self._heading_vectors[n] for n in names}
-        vectors = list(self._heading_vectors.values())
+        """The live articles' titles and section headings."""
+        names = sorted({name for c in chunks for name in c.headings})
+        vectors = list(self.vectors.headings(names).values())
         self.headings = np.stack(vectors) if vectors else self.headings[:0]
 
     def covers(self, query_vector, best_similarity: float) -> bool:

@@ -7,10 +7,10 @@ import numpy as np
 from ..types import Passage
 from .answer import MAX_PASSAGES, Draft, sentences_of
 from .cite import make_citations
+from .vectors import IndexVectors
 
 MIN_SENTENCE_CHARS = 25
 MAX_ARTICLES = 2
-SENTENCE_CACHE_SIZE = 50_000
 NOVELTY = 0.2  # maximal marginal relevance: how much a sentence must add beyond those chosen
 MIN_RELATIVE_SCORE = 0.6  # a sentence far weaker than the best one is left out
 # A sentence's section heading says what it answers: under "What causes X?" the sentences name
@@ -23,25 +23,23 @@ class ExtractiveAnswerer:
 
     def __init__(
         self,
-        embeddings,
+        vectors: IndexVectors,
         max_sentences: int = 5,
         keep_sentence: Callable[[str], bool] = lambda s: True,
     ):
-        self.embeddings = embeddings
+        self.vectors = vectors  # sentence and heading vectors, from the index
         self.max_sentences = max_sentences
         self.keep_sentence = keep_sentence
-        # Sentence vectors by sentence text: the same passages come back for many questions.
-        self._vectors: dict[str, np.ndarray] = {}
 
-    def sentence_vectors(self, sentences: list[str]) -> np.ndarray:
-        known = {s: v for s in sentences if (v := self._vectors.get(s)) is not None}
-        missing = list(dict.fromkeys(s for s in sentences if s not in known))
-        if missing:
-            known.update(zip(missing, self.embeddings.encode(missing), strict=True))
-            if len(self._vectors) > SENTENCE_CACHE_SIZE:
-                self._vectors = {}
-            self._vectors.update((s, known[s]) for s in missing)
-        return np.stack([known[s] for s in sentences])
+    def sentence_vectors(self, candidates: list[tuple]) -> np.ndarray:
+        """(rank, index, passage, sentence) candidates -> one vector each, in order."""
+        by_chunk: dict[str, dict[int, str]] = {}
+        chunks = {}
+        for _, i, p, sentence in candidates:
+            by_chunk.setdefault(p.chunk.id, {})[i] = sentence
+            chunks[p.chunk.id] = p.chunk
+        found = {cid: self.vectors.sentences(chunks[cid], texts) for cid, texts in by_chunk.items()}
+        return np.stack([found[p.chunk.id][i] for _, i, p, _ in candidates])
 
     def heading_fit(self, passages: list[Passage], query_vector: np.ndarray) -> np.ndarray:
         """Cosine of the question to each passage's section heading (0 where it has none)."""
@@ -49,8 +47,8 @@ class ExtractiveAnswerer:
         named = [h for h in headings if h]
         if not named:
             return np.zeros(len(headings))
-        fit = dict(zip(named, self.sentence_vectors(named) @ query_vector, strict=True))
-        return np.array([float(fit[h]) if h else 0.0 for h in headings])
+        vectors = self.vectors.headings(named)
+        return np.array([float(vectors[h] @ query_vector) if h else 0.0 for h in headings])
 
     def pick_diverse(self, scores: np.ndarray, vectors: np.ndarray, sentences: list[str]):
         """The best sentences by maximal marginal relevance: relevant, and not repeating what an
@@ -88,7 +86,7 @@ class ExtractiveAnswerer:
             return None
 
         query_vector = np.asarray(query_vector, dtype=np.float32)
-        vectors = self.sentence_vectors([c[3] for c in candidates])
+        vectors = self.sentence_vectors(candidates)
         similarity = vectors @ query_vector
         heading_fit = self.heading_fit([c[2] for c in candidates], query_vector)
         # The passage's own rank and fit count too: a sentence reads best in its context.

@@ -107,11 +107,13 @@ class Retriever:
         query = expand_query(query, self.lexicon)
         query_vector = np.asarray(self.embeddings.encode([query])[0], dtype=np.float32)
         s = self.settings
-        by_vector = self.store.query(query_vector, self.candidates, self.records)
-        cosine = self.vectors @ query_vector  # every live chunk: one product, reused below
+        # Every live chunk's cosine in one product: the exact nearest chunks, without a second
+        # search in Chroma, and reused below for BM25-only hits and article pooling.
+        cosine = self.vectors @ query_vector
+        by_vector = [(self.chunks[i], float(cosine[i])) for i in top_k(cosine, self.candidates)]
         similarity = {chunk.id: sim for chunk, sim in by_vector}
         bm25_scores = self.bm25.scores(query)
-        top = np.argsort(-bm25_scores)[: self.candidates]
+        top = top_k(bm25_scores, self.candidates)
         by_bm25 = [self.chunks[i] for i in top if bm25_scores[i] > 0]
 
         # Passages: reciprocal rank fusion of the two chunk rankings.
@@ -163,6 +165,14 @@ class Retriever:
             for cid in ranked
         )
         return Retrieval(passages, sources[: self.max_sources], query_vector)
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k highest scores, best first."""
+    if len(scores) <= k:
+        return np.argsort(-scores)
+    best = np.argpartition(-scores, k)[:k]
+    return best[np.argsort(-scores[best])]
 
 
 def pooled_similarity_of(similarities: np.ndarray) -> float:

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..ask.assistant import build_retriever
-from ..embed import load_embeddings
+from ..embed import embeddings_for
 from ..errors import AssistantError
 from ..ingest import build_splitter
 from ..store import now_iso, open_store
@@ -205,7 +205,7 @@ def pipeline_rankings(
 
 def run_beir(folder: Path, settings, embeddings=None, progress: bool = True) -> dict:
     """All four runs; returns OUT.json's object (plus `meta`)."""
-    embeddings = embeddings or load_embeddings(settings.embedding_model)
+    embeddings = embeddings or embeddings_for(settings)
     data = load_beir(folder)
     log(
         f"{folder}: {len(data.corpus)} documents, {len(data.queries)} test queries, "

@@ -1,68 +1,244 @@
-"""`python -m assistant bench`: speed and memory figures, and SciFact when it is there.
+"""`python -m assistant bench`: speed and memory, each figure beside a reference from the same run.
 
-Import and model-load time, a full ingest of the articles into a temporary data dir, an
-unchanged re-ingest, warm ask latency over the question sets, peak RSS; then the BEIR runs on
-SciFact (a few minutes: it embeds ~5k abstracts).
+- ingest of N articles (MedQuAD's 39 and SciFact abstracts as distractors) into a temporary data
+  dir, cold, against the *bare reference*: SentenceTransformer on torch encoding every word of the
+  same articles once, in 150-word windows, batch 32;
+- an unchanged re-ingest in a fresh process (reads hashes; never loads the model);
+- ask p50/p95 over the question sets on that corpus, against the *plain pipeline*: LangChain's
+  `Chroma.similarity_search` (k=5) on the same store, with the same model and questions; and the
+  guard's own time per message;
+- `python -m assistant ask` from process start to its answer, and a fresh process built as the
+  app's (start to first answer, then its peak RSS after 100 more questions);
+- SciFact (BEIR) when it is there (a few minutes: it embeds ~5k abstracts).
+The figures print as a table and go to a JSON file (`--json`).
 """
 
-import resource
+import json
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-Rows = list[tuple[str, str]]
+from ..errors import AssistantError
+
+WINDOW_WORDS = 150
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+def corpus_folder(shared: Path, articles: int, into: Path) -> Path:
+    """A folder of `articles` files: MedQuAD's corpus, then SciFact abstracts as distractors."""
+    medquad = shared / "evalsets" / "medquad" / "corpus"
+    scifact = shared / "benchmarks" / "scifact" / "corpus.jsonl"
+    if not medquad.is_dir() or not scifact.is_file():
+        raise AssistantError(f"the benchmark corpus needs {medquad} and {scifact} (pass --shared)")
+    into.mkdir(parents=True, exist_ok=True)
+    files = sorted(p for p in medquad.iterdir() if p.is_file())[:articles]
+    for file in files:
+        (into / file.name).write_bytes(file.read_bytes())
+    with scifact.open(encoding="utf-8") as lines:
+        for n, line in enumerate(lines, start=len(files)):
+            if n >= articles:
+                break
+            doc = json.loads(line)
+            title = doc.get("title") or doc["_id"]
+            (into / f"scifact-{doc['_id']}.md").write_text(
+                f"---\ntitle: {json.dumps(title)}\n---\n{doc.get('text') or title}\n",
+                encoding="utf-8",
+            )
+    return into
 
 
-def run_bench(articles: Path, evalsets: Path, settings) -> Rows:
-    """(figure, value) rows for ingest and ask on the project's articles and question sets."""
-    rows: Rows = []
-    t0 = time.perf_counter()
+def bare_reference_seconds(folder: Path) -> float:
+    """SentenceTransformer (torch, CPU) over every word of the articles once, in 150-word
+    windows, batch 32: the cost of embedding the texts at all."""
+    from sentence_transformers import SentenceTransformer
+
+    from ..embed import bundled_model_path
+    from ..ingest.load import find_article_files, load_article
+
+    model = SentenceTransformer(str(bundled_model_path()), device="cpu")
+    windows = []
+    for file, root in find_article_files(folder):
+        words = load_article(file, root).text.split()
+        windows += [" ".join(words[i : i + WINDOW_WORDS]) for i in range(0, len(words), 150)]
+    start = time.perf_counter()
+    model.encode(windows, batch_size=32, show_progress_bar=False)
+    return time.perf_counter() - start
+
+
+def percentiles(values: list[float]) -> dict:
+    values = sorted(values)
+    return {
+        "p50": round(statistics.median(values), 2),
+        "p95": round(values[min(len(values) - 1, int(0.95 * len(values)))], 2),
+    }
+
+
+def timed(fn, items) -> list[float]:
+    out = []
+    for item in items:
+        start = time.perf_counter()
+        fn(item)
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def plain_pipeline(settings, embeddings):
+    """The tutorial pipeline: langchain-chroma's similarity search (k=5) on our chunks."""
+    from langchain_chroma import Chroma
+
+    from ..store import open_store
+
+    store = open_store(settings)
+    vectors = Chroma(client=store.client, collection_name="chunks", embedding_function=embeddings)
+    return lambda q: vectors.similarity_search(q, k=5)
+
+
+APP_PROCESS = """
+import json, sys, time
+start = time.perf_counter()
+from assistant.offline import go_offline
+go_offline()
+from assistant.ask.assistant import Assistant
+from assistant.settings import Settings
+assistant = Assistant(Settings())
+questions = json.loads(sys.argv[1])
+assistant.ask(questions[0])
+first = time.perf_counter() - start
+for q in questions[:100]:
+    assistant.ask(q)
+# VmHWM, not ru_maxrss: that one keeps the parent's high-water mark across fork and exec.
+status = open("/proc/self/status").read()
+rss_mb = int(status.split("VmHWM:")[1].split()[0]) / 1024
+print(json.dumps({"first_answer_s": first, "rss_mb": rss_mb}))
+"""
+
+
+def app_process(settings, questions: list[str]) -> dict:
+    """A fresh process, as the app's: start to first answer, then its peak RSS after 100 asks."""
+    env = {"ASSISTANT_DATA_DIR": str(settings.data_dir)}
+    run = subprocess.run(
+        [sys.executable, "-c", APP_PROCESS, json.dumps(questions[:100])],
+        env={**_environ(), **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def cold_start_seconds(settings, question: str) -> float:
+    """`python -m assistant ask` from process start to its printed answer."""
+    env = {"ASSISTANT_DATA_DIR": str(settings.data_dir)}
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "assistant", "ask", question, "--json"],
+        env={**_environ(), **env},
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+    return time.perf_counter() - start
+
+
+def reingest_seconds(settings, folder: Path) -> float:
+    env = {"ASSISTANT_DATA_DIR": str(settings.data_dir)}
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "assistant", "ingest", str(folder), "--json"],
+        env={**_environ(), **env},
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+    return time.perf_counter() - start
+
+
+def _environ() -> dict:
+    import os
+
+    return dict(os.environ)
+
+
+def run_bench(shared: Path, evalsets: Path, settings, sizes: list[int]) -> dict:
+    """Every figure, by corpus size; the last size also gets cold start, RSS and the guard."""
     from ..ask.assistant import Assistant
-    from ..embed import load_embeddings
+    from ..embed import embeddings_for
     from ..ingest import build_indexer
-    from .metrics import latency_metrics
     from .questions import load_questions
-    from .run import ask_all
 
-    rows.append(("import (torch, chromadb, langchain, ...)", f"{time.perf_counter() - t0:.2f} s"))
-    t0 = time.perf_counter()
-    embeddings = load_embeddings(settings.embedding_model)
-    rows.append(("model load", f"{time.perf_counter() - t0:.2f} s"))
-
-    with tempfile.TemporaryDirectory(prefix="bench-", ignore_cleanup_errors=True) as tmp:
-        settings = settings.model_copy(update={"data_dir": Path(tmp) / "data"})
-        t0 = time.perf_counter()
-        report = build_indexer(settings, embeddings).sync([articles], progress=False)
-        rows.append(
-            (
-                f"full ingest ({len(report.added)} articles, {report.chunks} chunks)",
-                f"{time.perf_counter() - t0:.2f} s",
+    questions = [q["question"] for q in load_questions(sorted(Path(evalsets).glob("*.jsonl")))]
+    medquad = shared / "evalsets" / "medquad" / "questions.jsonl"
+    if medquad.is_file():
+        questions += [q["question"] for q in load_questions([medquad])]
+    results: dict = {"machine": _machine(), "runtime": settings.embedding_runtime, "sizes": {}}
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix="bench-", ignore_cleanup_errors=True) as tmp:
+            folder = corpus_folder(shared, size, Path(tmp) / "articles")
+            run_settings = settings.model_copy(update={"data_dir": Path(tmp) / "data"})
+            row: dict = {"articles": size}
+            row["bare_reference_s"] = round(bare_reference_seconds(folder), 2)
+            start = time.perf_counter()
+            report = build_indexer(run_settings).sync([folder], progress=False)
+            row["ingest_s"] = round(time.perf_counter() - start, 2)
+            row["chunks"] = report.chunks
+            row["bare_over_ingest"] = round(row["bare_reference_s"] / row["ingest_s"], 3)
+            row["unchanged_reingest_s"] = round(reingest_seconds(run_settings, folder), 2)
+            embeddings = embeddings_for(run_settings)
+            assistant = Assistant(run_settings, embeddings=embeddings)
+            plain = plain_pipeline(run_settings, embeddings)
+            for q in questions[:5]:  # warm both
+                assistant.ask(q)
+                plain(q)
+            row["ask_ms"] = percentiles(timed(assistant.ask, questions))
+            row["plain_pipeline_ms"] = percentiles(timed(plain, questions))
+            row["guard_ms"] = percentiles(timed(assistant.guard.check, questions))
+            row["ask_over_plain_p50"] = round(
+                row["ask_ms"]["p50"] / row["plain_pipeline_ms"]["p50"], 2
             )
-        )
-        t0 = time.perf_counter()
-        again = build_indexer(settings, embeddings).sync([articles], progress=False)
-        rows.append(
-            (
-                f"unchanged re-ingest ({len(again.unchanged)} unchanged)",
-                f"{time.perf_counter() - t0:.2f} s",
-            )
-        )
-        t0 = time.perf_counter()
-        assistant = Assistant(settings, embeddings=embeddings)
-        rows.append(("assistant start (guard, BM25 index)", f"{time.perf_counter() - t0:.2f} s"))
-        questions = load_questions(sorted(Path(evalsets).glob("*.jsonl")))
-        items = ask_all(assistant, questions, progress=True)
-        latency = latency_metrics(items)
-        rows.append((f"ask, warm, p50 ({len(items)} questions)", f"{latency['p50']:.1f} ms"))
-        rows.append((f"ask, warm, p95 ({len(items)} questions)", f"{latency['p95']:.1f} ms"))
-    rows.append(("peak RSS", f"{peak_rss_mb():.0f} MB"))
-    return rows
+            row["model_calls_beyond_question"] = assistant.vectors.encoded
+            row["cold_start_ask_s"] = round(cold_start_seconds(run_settings, questions[0]), 2)
+            app = app_process(run_settings, questions)
+            row["app_first_answer_s"] = round(app["first_answer_s"], 2)
+            row["app_peak_rss_mb"] = round(app["rss_mb"])
+            results["sizes"][str(size)] = row
+            del assistant, plain
+    return results
 
 
-def rows_table(rows: Rows, title: str = "speed and memory") -> str:
+def _machine() -> str:
+    import os
+    import platform
+
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def table(results: dict) -> str:
+    rows = [
+        ("articles / chunks", lambda r: f"{r['articles']} / {r['chunks']}"),
+        ("ingest, cold", lambda r: f"{r['ingest_s']:.1f} s"),
+        ("bare reference (same texts)", lambda r: f"{r['bare_reference_s']:.1f} s"),
+        ("bare / ingest", lambda r: f"{r['bare_over_ingest']:.2f}"),
+        ("unchanged re-ingest (process)", lambda r: f"{r['unchanged_reingest_s']:.2f} s"),
+        ("ask p50 / p95", lambda r: _ms(r["ask_ms"])),
+        ("plain pipeline p50 / p95", lambda r: _ms(r["plain_pipeline_ms"])),
+        ("ask / plain, p50", lambda r: f"{r['ask_over_plain_p50']:.2f}"),
+        ("guard p50 / p95", lambda r: _ms(r["guard_ms"])),
+        ("model calls beyond the question", lambda r: str(r["model_calls_beyond_question"])),
+        ("`python -m assistant ask`, wall", lambda r: f"{r['cold_start_ask_s']:.2f} s"),
+        ("app: start to first answer", lambda r: f"{r['app_first_answer_s']:.2f} s"),
+        ("app: peak RSS after 100 asks", lambda r: f"{r['app_peak_rss_mb']} MB"),
+    ]
+    sizes = list(results["sizes"].values())
     width = max(len(name) for name, _ in rows)
-    return "\n".join([f"{title:<{width}}  value", *(f"{n:<{width}}  {v}" for n, v in rows)])
+    lines = [f"{results['machine']}; embedding runtime: {results['runtime']}"]
+    lines.append(f"{'':<{width}}" + "".join(f"{'N=' + str(r['articles']):>20}" for r in sizes))
+    for name, cell in rows:
+        lines.append(f"{name:<{width}}" + "".join(f"{cell(r):>20}" for r in sizes))
+    return "\n".join(lines)
+
+
+def _ms(p: dict) -> str:
+    return f"{p['p50']:.1f} / {p['p95']:.1f} ms"

@@ -6,7 +6,7 @@ syncs; `build_indexer()` wires the store, the model and the splitter from settin
 
 from pathlib import Path
 
-from ..embed import load_embeddings
+from ..embed import LazyEmbeddings
 from ..settings import Settings
 from ..store import open_store
 from .index import Indexer, SyncReport, ingest_lock
@@ -15,13 +15,15 @@ from .split import SplitSettings, Splitter
 
 def build_splitter(settings: Settings, embeddings) -> Splitter:
     return Splitter(
-        embeddings.tokenizer,
+        embeddings.count_tokens,
         SplitSettings(settings.chunk_tokens, settings.chunk_overlap_tokens, embeddings.max_tokens),
     )
 
 
 def build_indexer(settings: Settings, embeddings=None) -> Indexer:
-    embeddings = embeddings or load_embeddings(settings.embedding_model)
+    """The model loads only when an article needs embedding: an unchanged re-ingest reads
+    hashes and never loads it."""
+    embeddings = embeddings or LazyEmbeddings(settings.embedding_model, settings.embedding_runtime)
     return Indexer(open_store(settings), embeddings, build_splitter(settings, embeddings))
 
 

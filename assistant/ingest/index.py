@@ -12,15 +12,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from filelock import FileLock, Timeout
 
 from ..errors import IndexLockedError, LoadError
 from ..store import Store, now_iso
-from ..types import ArticleRecord, chunk_ids
+from ..types import ArticleRecord, Chunk, sentences_of
 from .load import find_article_files, load_article
 from .split import Splitter
 
 LOCK_FILE = "ingest.lock"
+# What the index holds: 2 added a vector per sentence and per heading. An index of another
+# schema is rebuilt by the next ingest, never misread.
+SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -73,10 +77,11 @@ class Indexer:
         self.splitter = splitter
 
     def build_signature(self) -> dict:
+        """What built the index; known without loading the model."""
         return {
             "model": self.embeddings.name,
-            "dimension": self.embeddings.dimension,
             "splitter": self.splitter.settings.describe(),
+            "schema": SCHEMA_VERSION,
         }
 
     def sync(
@@ -101,9 +106,7 @@ class Indexer:
             self.store.reset()
             records = {}
 
-        stale = self.store.stale_chunk_ids(records)
-        if stale:
-            self.store.delete_chunks(stale)  # repair what an interrupted run left
+        self.store.delete_stale(records)  # repair what an interrupted run left
 
         files: dict[str, tuple[Path, Path]] = {}
         for path in paths:
@@ -130,6 +133,10 @@ class Indexer:
                 self.remove(source, records)
                 report.removed.append(source)
 
+        if report.changed:
+            self.store.keep_headings(
+                {name for c in self.store.live_chunks(records)[0] for name in c.headings}
+            )
         if report.changed or not self.store.info():
             self.store.set_info(**self.build_signature())
             self.store.bump_generation()
@@ -139,7 +146,22 @@ class Indexer:
     def remove(self, source: str, records: dict[str, ArticleRecord]) -> None:
         record = records.pop(source)
         self.store.forget_article(source)  # commit point: its chunks stop being live
-        self.store.delete_chunks(chunk_ids(source, record.content_hash, record.chunks))
+        self.store.delete_version(source, record.content_hash, record.chunks)
+
+    def embed(self, chunks: list[Chunk]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each chunk's vector, and a vector per sentence of each chunk (batched together)."""
+        sentences = [sentences_of(c.text) for c in chunks]
+        flat = [s for group in sentences for s in group]
+        vectors = self.embeddings.encode([c.embedded_text for c in chunks])
+        flat_vectors = self.embeddings.encode(flat) if flat else np.zeros((0, vectors.shape[1]))
+        split_at = np.cumsum([len(group) for group in sentences])[:-1]
+        return vectors, np.split(np.asarray(flat_vectors, np.float32), split_at)
+
+    def add_headings(self, chunks: list[Chunk]) -> None:
+        names = sorted({name for c in chunks for name in c.headings})
+        missing = [n for n in names if n not in self.store.heading_vectors(names)]
+        if missing:
+            self.store.add_headings(missing, self.embeddings.encode(missing))
 
     def _signature_changed(self) -> bool:
         info = self.store.info()
@@ -170,8 +192,9 @@ class Indexer:
             report.unchanged.append(source)
             return
         chunks = self.splitter.split(article)
-        vectors = self.embeddings.encode([c.embedded_text for c in chunks])
-        self.store.add_chunks(chunks, vectors, article.content_hash, article.url)
+        vectors, sentence_vectors = self.embed(chunks)
+        self.store.add_chunks(chunks, vectors, article.content_hash, article.url, sentence_vectors)
+        self.add_headings(chunks)
         record = ArticleRecord(
             source=source,
             folder=article.folder,
@@ -186,7 +209,7 @@ class Indexer:
         self.store.commit_article(record)
         records[source] = record
         if old:
-            self.store.delete_chunks(chunk_ids(source, old.content_hash, old.chunks))
+            self.store.delete_version(source, old.content_hash, old.chunks)
             report.updated.append(source)
         else:
             report.added.append(source)

@@ -4,6 +4,7 @@ Each chunk's embedded text starts with "title - section", so the chunk must leav
 heading inside the model's 256-token window.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
@@ -25,13 +26,10 @@ class SplitSettings:
 
 
 class Splitter:
-    def __init__(self, tokenizer, settings: SplitSettings):
-        self.tokenizer = tokenizer
+    def __init__(self, count_tokens: Callable[[str], int], settings: SplitSettings):
+        self.count_tokens = count_tokens  # the embedding model's own tokenizer
         self.settings = settings
         self.by_heading = MarkdownHeaderTextSplitter(HEADERS, strip_headers=True)
-
-    def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer.tokenize(text))
 
     def split(self, article: Article) -> list[Chunk]:
         chunks: list[Chunk] = []
@@ -42,8 +40,8 @@ class Splitter:
             budget = max(
                 32, min(self.settings.chunk_tokens, self.settings.max_tokens - heading_tokens)
             )
-            body_splitter = RecursiveCharacterTextSplitter.from_huggingface_tokenizer(
-                self.tokenizer,
+            body_splitter = RecursiveCharacterTextSplitter(
+                length_function=self.count_tokens,
                 chunk_size=budget,
                 chunk_overlap=min(self.settings.overlap_tokens, budget // 4),
                 separators=["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""],

@@ -5,6 +5,7 @@ import pytest
 
 from assistant.ask.answer import sentences_of
 from assistant.ask.cite import citations_valid, markers
+from assistant.ask.vectors import IndexVectors
 from assistant.texts import disclaimer_for
 
 
@@ -65,7 +66,9 @@ def test_unsafe_sentences_never_reach_an_answer(kb_settings, embeddings):
         position=0,
     )
     passage = Passage(chunk=chunk, score=1.0, similarity=0.8)
-    answerer = ExtractiveAnswerer(embeddings, 3, keep_sentence=lambda s: "mg" not in s)
+    answerer = ExtractiveAnswerer(
+        IndexVectors(None, embeddings), 3, keep_sentence=lambda s: "mg" not in s
+    )
     query = "how much ibuprofen for neck pain"
     draft = answerer.answer(query, embeddings.encode([query])[0], [passage])
     assert "400 mg" not in draft.text and "[1]" in draft.text
@@ -123,7 +126,7 @@ def test_the_answer_does_not_repeat_itself():
     # Two sentences say the same thing; a third, slightly less relevant, says something new.
     vectors = np.array([[1.0, 0.0, 0.0], [0.99, 0.14, 0.0], [0.6, 0.0, 0.8]], dtype=np.float32)
     scores = np.array([0.80, 0.79, 0.70])
-    answerer = ExtractiveAnswerer(embeddings=None, max_sentences=2)
+    answerer = ExtractiveAnswerer(vectors=None, max_sentences=2)
     assert answerer.pick_diverse(scores, vectors, ["a", "b", "c"]) == [0, 2]
     # A sentence far weaker than the best is never added just to fill the answer.
     weak = np.array([0.80, 0.79, 0.30])

@@ -8,6 +8,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from assistant.ask.extractive import ExtractiveAnswerer
 from assistant.ask.generative import ChatAnswerer
 from assistant.ask.safety.answer_filter import unsafe_answer_sentence
+from assistant.ask.vectors import IndexVectors
 from assistant.types import Chunk, Passage
 
 PASSAGE = Passage(
@@ -29,7 +30,7 @@ def answerer(response, embeddings):
     return ChatAnswerer(
         FakeListChatModel(responses=[response]),
         "Answer from the passages.",
-        ExtractiveAnswerer(embeddings, 2, keep_sentence=keep),
+        ExtractiveAnswerer(IndexVectors(None, embeddings), 2, keep_sentence=keep),
         keep_sentence=keep,
     )
 

@@ -7,6 +7,7 @@ import pytest
 
 from assistant.ask.assistant import Assistant
 from assistant.ask.coverage import Coverage
+from assistant.ask.vectors import IndexVectors
 from assistant.ingest import build_indexer
 from tests.helpers import ARTICLES, make_settings
 
@@ -74,5 +75,6 @@ def test_an_article_the_clinic_adds_on_a_listed_topic_is_answered(tmp_path, embe
 
 def test_the_clinic_replaces_the_topic_list(tmp_path, embeddings):
     (tmp_path / "not-covered.txt").write_text("# ours\nhorse riding injuries\n", encoding="utf-8")
-    assert Coverage(embeddings, tmp_path).topics == ["horse riding injuries"]
-    assert "flu symptoms" in Coverage(embeddings).topics
+    vectors = IndexVectors(None, embeddings)
+    assert Coverage(vectors, embeddings, tmp_path).topics == ["horse riding injuries"]
+    assert "flu symptoms" in Coverage(vectors, embeddings).topics

@@ -117,7 +117,7 @@ def test_the_shipped_net_was_trained_on_the_training_files_in_the_repo(embedding
         assert str(saved["data_hash"]) == files_hash(training_files(TRAINING)), (
             "knowledge/triage changed: retrain with `python -m assistant.ask.safety.training`"
         )
-        assert str(saved["model"]) == embeddings.name
+        assert str(saved["model"]) == embeddings.weights
     assert EmergencyNet.load(embeddings) is not None
 
 

@@ -6,6 +6,7 @@ from assistant.ask.retrieve import RetrievalSettings, Retriever
 from assistant.errors import IndexLockedError
 from assistant.ingest import build_indexer
 from assistant.ingest.index import ingest_lock
+from assistant.types import sentences_of
 from tests.helpers import make_settings
 
 
@@ -15,7 +16,7 @@ class CountingEmbeddings:
     def __init__(self, real):
         self.real = real
         self.name, self.dimension, self.max_tokens = real.name, real.dimension, real.max_tokens
-        self.tokenizer = real.tokenizer
+        self.count_tokens = real.count_tokens
         self.embedded: list[str] = []
 
     def encode(self, texts, **kwargs):
@@ -37,7 +38,12 @@ def test_ingest_twice_embeds_nothing_the_second_time(settings, articles_copy, co
     first = indexer.sync([articles_copy], progress=False)
     assert sorted(first.added) == ["physical-therapy.md", "surgery.md", "whiplash.md"]
     ids = chunk_ids(indexer)
-    assert len(ids) == first.chunks == len(counting.embedded)
+    assert len(ids) == first.chunks
+    # Each chunk once, each of its sentences once, each heading once: one model pass each.
+    sentences = indexer.store.sentences.count()
+    headings = indexer.store.headings.count()
+    assert len(counting.embedded) == first.chunks + sentences + headings
+    assert len(set(counting.embedded)) >= first.chunks + headings
 
     counting.embedded.clear()
     second = build_indexer(settings, counting).sync([articles_copy], progress=False)
@@ -63,7 +69,13 @@ def test_changed_article_replaces_only_its_chunks(settings, articles_copy, count
     assert {i for i in before if not i.startswith("whiplash.md@")} <= after  # others untouched
     assert not any(i in after for i in before if i.startswith("whiplash.md@"))  # old replaced
     new_whiplash = [i for i in after if i.startswith("whiplash.md@")]
-    assert len(new_whiplash) == len(counting.embedded)  # only whiplash was embedded
+    # Only whiplash was embedded: its chunks, their sentences, and its one new heading.
+    whiplash_chunks = indexer.store.chunks.get(ids=new_whiplash, include=["documents"])
+    sentences = sum(len(sentences_of(d)) for d in whiplash_chunks["documents"])
+    assert len(counting.embedded) == len(new_whiplash) + sentences + 2  # "Driving again" x2
+    assert all(
+        "Surgery" not in t and "physical therapy" not in t.lower() for t in counting.embedded
+    )
     assert report.chunks == len(after)
 
 

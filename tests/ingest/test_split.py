@@ -5,7 +5,7 @@ from tests.helpers import ARTICLES, CLINIC_ARTICLE
 
 
 def splitter(embeddings, chunk_tokens=200):
-    return Splitter(embeddings.tokenizer, SplitSettings(chunk_tokens, 40, embeddings.max_tokens))
+    return Splitter(embeddings.count_tokens, SplitSettings(chunk_tokens, 40, embeddings.max_tokens))
 
 
 def test_chunks_fit_the_model_window_and_know_their_section(embeddings):

@@ -111,7 +111,4 @@ def net_inputs(readings: list[Reading]) -> list[NetInput]:
 
 
 def _vocabulary(embeddings) -> set[str] | None:
-    try:
-        return set(embeddings.tokenizer.vocab)
-    except AttributeError:
-        return None
+    return embeddings.vocabulary() if embeddings is not None else None

@@ -44,8 +44,8 @@ class EmergencyNet:
             return None
         with np.load(path) as saved:
             model = str(saved["model"])
-            if model != embeddings.name:
-                log.warning("emergency net trained on %s, not %s: off", model, embeddings.name)
+            if model != embeddings.weights:  # the same weights on another runtime is fine
+                log.warning("emergency net trained on %s, not %s: off", model, embeddings.weights)
                 return None
             return cls(
                 embeddings,

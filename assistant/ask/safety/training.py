@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     net = fit(features(embeddings, inputs, concepts), labels, weights)
     np.savez(
         args.out,
-        model=embeddings.name,
+        model=embeddings.weights,
         concepts=np.array(concepts),
         data_hash=files_hash(files),
         **{k: net[k] for k in ("weights", "bias", "threshold")},

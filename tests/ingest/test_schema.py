@@ -1,0 +1,92 @@
+"""The index holds a vector per sentence and per heading, under a schema version: the answer
+path calls the model only for the question, and an index of another schema is rebuilt."""
+
+import subprocess
+import sys
+
+import numpy as np
+
+from assistant.embed import OnnxEmbeddings, _onnx_file, bundled_model_path
+from assistant.ingest import build_indexer
+from assistant.ingest.index import SCHEMA_VERSION
+from assistant.types import sentence_id, sentences_of
+from tests.helpers import REPO, make_settings
+
+
+def test_every_sentence_and_heading_has_its_vector(settings, articles_copy, embeddings):
+    indexer = build_indexer(settings, embeddings)
+    indexer.sync([articles_copy], progress=False)
+    chunks, _ = indexer.store.live_chunks(indexer.store.article_records())
+    ids = [sentence_id(c.id, i) for c in chunks for i in range(len(sentences_of(c.text)))]
+    stored = indexer.store.sentence_vectors(ids)
+    assert len(stored) == len(ids) == indexer.store.sentences.count()
+    chunk = chunks[3]
+    first = sentences_of(chunk.text)[0]
+    vector = stored[sentence_id(chunk.id, 0)]
+    assert float(vector @ embeddings.encode([first])[0]) > 0.999  # the sentence's own vector
+    names = {name for c in chunks for name in c.headings}
+    assert set(indexer.store.heading_vectors(sorted(names))) == names
+    assert indexer.store.headings.count() == len(names)
+    assert indexer.store.info()["schema"] == SCHEMA_VERSION
+
+
+def test_the_answer_path_calls_the_model_only_for_the_question(kb_assistant):
+    before = kb_assistant.vectors.encoded
+    for question in (
+        "How long does whiplash take to heal?",
+        "What exercises help with neck-related headaches?",
+        "Can a pillow make my morning headaches worse?",
+    ):
+        assert kb_assistant.ask(question).kind == "answer"
+    assert kb_assistant.vectors.encoded == before == 0
+
+
+def test_an_index_of_another_schema_is_rebuilt_not_misread(settings, articles_copy, embeddings):
+    build_indexer(settings, embeddings).sync([articles_copy], progress=False)
+    indexer = build_indexer(settings, embeddings)
+    indexer.store.set_info(schema=SCHEMA_VERSION - 1)
+    report = indexer.sync([articles_copy], progress=False)
+    assert report.rebuilt and len(report.added) == 3
+    assert indexer.store.info()["schema"] == SCHEMA_VERSION
+
+
+def test_removing_an_article_removes_its_sentences_and_headings(
+    settings, articles_copy, embeddings
+):
+    indexer = build_indexer(settings, embeddings)
+    indexer.sync([articles_copy], progress=False)
+    (articles_copy / "surgery.md").unlink()
+    indexer.sync([articles_copy], remove_missing=True, progress=False)
+    left = indexer.store.sentences.get(include=["metadatas"])["metadatas"]
+    assert left and all(m["source"] != "surgery.md" for m in left)
+    titles = indexer.store.headings.get(include=["documents"])["documents"]
+    assert not any(t.startswith("Surgery") for t in titles)
+
+
+def test_an_unchanged_reingest_never_loads_the_model(tmp_path, articles_copy):
+    settings = make_settings(tmp_path / "data")
+    code = (
+        "import sys; from assistant.cli import main; "
+        f"main(['ingest', {str(articles_copy)!r}, '--json']); "
+        "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
+    )
+    env = {"ASSISTANT_DATA_DIR": str(settings.data_dir), "PATH": "/usr/bin:/bin"}
+    run = lambda: subprocess.run(  # noqa: E731
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
+    first = run()
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip().endswith("True True")  # it embedded three articles
+    second = run()
+    assert '"unchanged": 3' in second.stdout
+    assert second.stdout.strip().endswith("False False")
+
+
+def test_the_int8_onnx_runtime_gives_the_same_vectors(embeddings):
+    onnx = OnnxEmbeddings(_onnx_file(), bundled_model_path())
+    texts = ["Whiplash is a neck injury.", "Occipital neuralgia causes sharp pain behind the ear."]
+    cosine = (onnx.encode(texts) * embeddings.encode(texts)).sum(axis=1)
+    assert np.all(cosine > 0.995)
+    assert onnx.count_tokens(texts[1]) == embeddings.count_tokens(texts[1])
+    assert onnx.weights == embeddings.weights and onnx.name != embeddings.name
+    assert np.allclose(np.linalg.norm(onnx.encode(texts), axis=1), 1, atol=1e-5)
