@@ -282,6 +282,15 @@ class Store:
         matrix = np.asarray([v for _, v in rows], dtype=np.float32).reshape(len(rows), -1)
         return [c for c, _ in rows], matrix
 
+    def live_headings(self, records: dict[str, ArticleRecord]) -> set[str]:
+        """The titles and headings the live chunks are filed under (metadata only)."""
+        names: set[str] = set()
+        for _, metas in self._pages(self.chunks, ["metadatas"]):
+            for meta in metas:
+                if self._is_live(meta, records):
+                    names |= self._chunk("", meta, "").headings
+        return names
+
     def count_chunks(self) -> int:
         return self.chunks.count()
 

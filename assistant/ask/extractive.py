@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..types import Passage
+from ..types import Passage, sentence_id
 from .answer import MAX_PASSAGES, Draft, sentences_of
 from .cite import make_citations
 from .vectors import IndexVectors
@@ -33,13 +33,11 @@ class ExtractiveAnswerer:
 
     def sentence_vectors(self, candidates: list[tuple]) -> np.ndarray:
         """(rank, index, passage, sentence) candidates -> one vector each, in order."""
-        by_chunk: dict[str, dict[int, str]] = {}
-        chunks = {}
+        wanted: dict = {}
         for _, i, p, sentence in candidates:
-            by_chunk.setdefault(p.chunk.id, {})[i] = sentence
-            chunks[p.chunk.id] = p.chunk
-        found = {cid: self.vectors.sentences(chunks[cid], texts) for cid, texts in by_chunk.items()}
-        return np.stack([found[p.chunk.id][i] for _, i, p, _ in candidates])
+            wanted.setdefault(p.chunk, {})[i] = sentence
+        found = self.vectors.sentences(wanted)
+        return np.stack([found[sentence_id(p.chunk.id, i)] for _, i, p, _ in candidates])
 
     def heading_fit(self, passages: list[Passage], query_vector: np.ndarray) -> np.ndarray:
         """Cosine of the question to each passage's section heading (0 where it has none)."""

@@ -25,19 +25,20 @@ class IndexVectors:
         self._headings: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
-    def sentences(self, chunk: Chunk, texts: dict[int, str]) -> dict[int, np.ndarray]:
-        """The vectors of a chunk's sentences by their index in sentences_of(chunk.text)."""
-        ids = {i: sentence_id(chunk.id, i) for i in texts}
-        missing = [sid for sid in ids.values() if sid not in self._sentences]
+    def sentences(self, wanted: dict[Chunk, dict[int, str]]) -> dict[str, np.ndarray]:
+        """Vectors by sentence id for these chunks' sentences (index in sentences_of -> text),
+        from the cache, then one index read for all that are missing."""
+        texts = {
+            sentence_id(c.id, i): t for c, by_index in wanted.items() for i, t in by_index.items()
+        }
+        missing = [sid for sid in texts if sid not in self._sentences]
         if missing and self.store is not None:
             self._remember(self._sentences, self.store.sentence_vectors(missing))
-        unknown = [i for i, sid in ids.items() if sid not in self._sentences]
+        unknown = [sid for sid in texts if sid not in self._sentences]
         if unknown:
-            vectors = self._encode([texts[i] for i in unknown])
-            self._remember(
-                self._sentences, {ids[i]: v for i, v in zip(unknown, vectors, strict=True)}
-            )
-        return {i: self._sentences[sid] for i, sid in ids.items()}
+            vectors = self._encode([texts[sid] for sid in unknown])
+            self._remember(self._sentences, dict(zip(unknown, vectors, strict=True)))
+        return {sid: self._sentences[sid] for sid in texts}
 
     def headings(self, names: list[str]) -> dict[str, np.ndarray]:
         """Vectors of titles and section headings."""

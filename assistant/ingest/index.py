@@ -134,9 +134,7 @@ class Indexer:
                 report.removed.append(source)
 
         if report.changed:
-            self.store.keep_headings(
-                {name for c in self.store.live_chunks(records)[0] for name in c.headings}
-            )
+            self.store.keep_headings(self.store.live_headings(records))
         if report.changed or not self.store.info():
             self.store.set_info(**self.build_signature())
             self.store.bump_generation()
