@@ -17,11 +17,12 @@ from filelock import FileLock, Timeout
 
 from ..errors import IndexLockedError, LoadError
 from ..store import Store, now_iso
-from ..types import ArticleRecord, Chunk, sentences_of
+from ..types import Article, ArticleRecord, Chunk, sentences_of
 from .load import find_article_files, load_article
 from .split import Splitter
 
 LOCK_FILE = "ingest.lock"
+BATCH_ARTICLES = 32  # articles embedded together: fewer, fuller model batches
 # What the index holds: 2 added a vector per sentence and per heading. An index of another
 # schema is rebuilt by the next ingest, never misread.
 SCHEMA_VERSION = 2
@@ -117,8 +118,13 @@ class Indexer:
             except LoadError as err:
                 report.failed.append((str(path), str(err)))
 
-        for file, root in _progress(list(files.values()), progress):
-            self._sync_file(file, root, records, report)
+        items = _progress(list(files.values()), progress)
+        claimed: dict[str, str] = {}  # source -> folder, for files planned but not yet committed
+        for batch in _batches(items, BATCH_ARTICLES):
+            planned = [
+                p for file, root in batch if (p := self._plan(file, root, records, claimed, report))
+            ]
+            self._write(planned, records, report)
 
         to_remove: set[str] = set()
         if remove_missing:
@@ -148,6 +154,8 @@ class Indexer:
 
     def embed(self, chunks: list[Chunk]) -> tuple[np.ndarray, list[np.ndarray]]:
         """Each chunk's vector, and a vector per sentence of each chunk (batched together)."""
+        if not chunks:
+            return np.zeros((0, 1), np.float32), []
         sentences = [sentences_of(c.text) for c in chunks]
         flat = [s for group in sentences for s in group]
         vectors = self.embeddings.encode([c.embedded_text for c in chunks])
@@ -165,34 +173,66 @@ class Indexer:
         info = self.store.info()
         return any(str(info.get(k)) != str(v) for k, v in self.build_signature().items())
 
-    def _sync_file(
-        self, file: Path, root: Path, records: dict[str, ArticleRecord], report: SyncReport
-    ) -> None:
+    def _plan(
+        self,
+        file: Path,
+        root: Path,
+        records: dict[str, ArticleRecord],
+        claimed: dict[str, str],
+        report: SyncReport,
+    ) -> tuple[str, Article, ArticleRecord | None] | None:
+        """(source, article, its old record) when the file needs embedding; otherwise the
+        report says why not (failed, or unchanged)."""
         source = file.relative_to(root).as_posix()
         try:
             article = load_article(file, root)
         except LoadError as err:
             report.failed.append((source, str(err)))
-            return
+            return None
         old = records.get(source)
-        if old and old.folder != article.folder:
+        taken_from = old.folder if old else claimed.get(source)
+        if taken_from and taken_from != article.folder:
             report.failed.append(
                 (
                     source,
                     (
-                        f"an article named '{source}' was already ingested from {old.folder}: "
+                        f"an article named '{source}' was already ingested from {taken_from}: "
                         "rename this file, or remove the other article first"
                     ),
                 )
             )
-            return
+            return None
         if old and old.content_hash == article.content_hash:
             report.unchanged.append(source)
-            return
-        chunks = self.splitter.split(article)
-        vectors, sentence_vectors = self.embed(chunks)
+            return None
+        claimed[source] = article.folder
+        return source, article, old
+
+    def _write(self, planned: list, records: dict[str, ArticleRecord], report: SyncReport) -> None:
+        """Embed a batch of articles together (fuller model batches), then write each in the
+        crash-safe order: its chunks and sentences, its record (the commit point), and only
+        then the old version's deletion."""
+        split = [self.splitter.split(article) for _, article, _ in planned]
+        everything = [c for chunks in split for c in chunks]
+        vectors, sentence_vectors = self.embed(everything)
+        self.add_headings(everything)
+        start = 0
+        for (source, article, old), chunks in zip(planned, split, strict=True):
+            end = start + len(chunks)
+            self._commit(
+                source,
+                article,
+                old,
+                chunks,
+                vectors[start:end],
+                sentence_vectors[start:end],
+                records,
+                report,
+            )
+            start = end
+
+    def _commit(self, source, article, old, chunks, vectors, sentence_vectors, records, report):
         self.store.add_chunks(chunks, vectors, article.content_hash, article.url, sentence_vectors)
-        self.add_headings(chunks)
         record = ArticleRecord(
             source=source,
             folder=article.folder,
@@ -211,6 +251,17 @@ class Indexer:
             report.updated.append(source)
         else:
             report.added.append(source)
+
+
+def _batches(items, size: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _progress(items: list, enabled: bool):

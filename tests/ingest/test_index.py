@@ -182,3 +182,17 @@ def test_one_writer_at_a_time(tmp_path):
         pass
     with ingest_lock(tmp_path):  # released again
         pass
+
+
+def test_two_folders_claiming_one_source_in_one_run(settings, tmp_path, embeddings):
+    """Files are embedded in batches: the second claim is refused before anything is written."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    for folder, text in ((a, "first"), (b, "second")):
+        folder.mkdir()
+        (folder / "same.md").write_text(f"# Same name\n\nThe {text} article about neck pain.\n")
+    report = build_indexer(settings, embeddings).sync([a, b], progress=False)
+    assert report.added == ["same.md"]
+    assert [source for source, _ in report.failed] == ["same.md"]
+    assert "already ingested" in report.failed[0][1]
+    records = build_indexer(settings, embeddings).store.article_records()
+    assert records["same.md"].folder == str(a.resolve())
