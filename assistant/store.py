@@ -44,10 +44,6 @@ class ChunkStore(Protocol):
 
     def live_chunks(self, records: dict[str, ArticleRecord]) -> tuple[list[Chunk], np.ndarray]: ...
 
-    def query(
-        self, vector, k: int, records: dict[str, ArticleRecord]
-    ) -> list[tuple[Chunk, float]]: ...
-
     def generation(self) -> int: ...
 
     def reopen(self) -> None: ...
@@ -293,28 +289,6 @@ class Store:
 
     def count_chunks(self) -> int:
         return self.chunks.count()
-
-    def query(self, vector, k: int, records: dict[str, ArticleRecord]) -> list[tuple[Chunk, float]]:
-        """The k nearest live chunks with their cosine similarity, best first."""
-        total = self.chunks.count()
-        if total == 0:
-            return []
-        got = self.chunks.query(
-            query_embeddings=[list(map(float, vector))],
-            n_results=min(total, k + k // 2 + 4),
-            include=["metadatas", "documents", "distances"],
-        )
-        found = []
-        for chunk_id, meta, doc, distance in zip(
-            got["ids"][0],
-            got["metadatas"][0],
-            got["documents"][0],
-            got["distances"][0],
-            strict=True,
-        ):
-            if self._is_live(meta, records):
-                found.append((self._chunk(chunk_id, meta, doc), 1.0 - float(distance)))
-        return found[:k]
 
     def reset(self) -> None:
         """Drop everything (a rebuild): the collections are created again, empty."""

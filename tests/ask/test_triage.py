@@ -142,11 +142,6 @@ class DownStore(Store):
 
     down = False
 
-    def query(self, *args, **kwargs):
-        if self.down:
-            raise StoreError("Chroma server is not reachable")
-        return super().query(*args, **kwargs)
-
     def generation(self) -> int:
         if self.down:
             raise StoreError("Chroma server is not reachable")
