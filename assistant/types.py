@@ -11,7 +11,7 @@ def sentences_of(text: str) -> list[str]:
     """Sentences and list items of a passage, in order (the index stores a vector for each)."""
     out = []
     for block in text.split("\n"):
-        block = re.sub(r"^\s*(?:[-*]|\d+[.)])\s+", "", block).strip()
+        block = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", block).strip()
         if block:
             out.extend(s.strip() for s in SENTENCE_END.split(block) if s.strip())
     return out

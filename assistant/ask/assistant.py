@@ -14,8 +14,10 @@ from .coverage import Coverage
 from .extractive import ExtractiveAnswerer
 from .followup import standalone_query
 from .generative import ChatAnswerer, build_chat_model
+from .kinds import AnswerKinds
 from .lexicon import load_lexicon
 from .retrieve import Retrieval, RetrievalSettings, Retriever
+from .runs import RunAnswerer
 from .safety.answer_filter import unsafe_answer_sentence
 from .safety.guard import Guard
 from .vectors import IndexVectors
@@ -39,7 +41,7 @@ class Assistant:
         self.vectors = IndexVectors(self.store, self.embeddings)
         self.coverage = Coverage(self.vectors, self.embeddings, settings.texts_dir)
         self.coverage.refresh(self.retriever.chunks)
-        self.answerer = build_answerer(settings, self.vectors)
+        self.answerer = build_answerer(settings, self.vectors, self.retriever)
         self.generation = self.store.generation()
         self._refresh_lock = threading.Lock()
 
@@ -86,7 +88,10 @@ class Assistant:
             text=draft.text,
             citations=draft.citations,
             disclaimer=disclaimer_for("answer", self.settings),
-            sources=retrieval.sources,
+            # a comparison may quote one side's article from beyond the ranked ten
+            sources=tuple(
+                dict.fromkeys(retrieval.sources + tuple(c.source for c in draft.citations))
+            ),
         )
 
     def stream(self, question: str, history: list[dict] | None = None) -> Iterator[Reply]:
@@ -137,9 +142,19 @@ def build_retriever(
     )
 
 
-def build_answerer(settings: Settings, vectors: IndexVectors) -> Answerer:
+def build_answerer(settings: Settings, vectors: IndexVectors, library: Retriever) -> Answerer:
     keep = lambda s: not unsafe_answer_sentence(s)  # noqa: E731
-    extractive = ExtractiveAnswerer(vectors, settings.answer_sentences, keep_sentence=keep)
+    extractive: ExtractiveAnswerer | RunAnswerer
+    if settings.answer_style == "runs":
+        extractive = RunAnswerer(
+            vectors,
+            settings.answer_sentences,
+            keep_sentence=keep,
+            library=library,
+            kinds=AnswerKinds.load(settings.texts_dir),
+        )
+    else:
+        extractive = ExtractiveAnswerer(vectors, settings.answer_sentences, keep_sentence=keep)
     if settings.answer_backend == "extractive":
         return extractive
     prompt = read_text("prompt.md", settings.texts_dir)

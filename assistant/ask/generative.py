@@ -4,9 +4,8 @@ from collections.abc import Callable
 
 from ..settings import Settings
 from ..types import Passage
-from .answer import MAX_PASSAGES, Draft, sentences_of
+from .answer import MAX_PASSAGES, Answerer, Draft, sentences_of
 from .cite import citations_valid, make_citations, markers
-from .extractive import ExtractiveAnswerer
 
 MAX_ANSWER_TOKENS = 300  # a generated answer stays short
 
@@ -18,7 +17,7 @@ class ChatAnswerer:
         self,
         chat_model,
         prompt: str,
-        fallback: ExtractiveAnswerer,
+        fallback: Answerer,
         keep_sentence: Callable[[str], bool] = lambda s: True,
     ):
         self.chat_model = chat_model

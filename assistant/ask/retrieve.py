@@ -101,6 +101,32 @@ class Retriever:
             self.rows_by_source.setdefault(chunk.source, []).append(i)
         self.bm25 = Bm25Index([c.embedded_text for c in self.chunks])
 
+    # -- the Library an answerer reads beyond the retrieved passages (extractive.py) ----------
+
+    def chunks_of(self, source: str) -> list[Chunk]:
+        """An article's live chunks in reading order."""
+        return sorted(
+            (self.chunks[i] for i in self.rows_by_source.get(source, [])), key=lambda c: c.position
+        )
+
+    def chunk_similarities(self, chunks: list[Chunk], query_vector) -> np.ndarray:
+        rows = [self.position.get(c.id) for c in chunks]
+        known = np.array([r for r in rows if r is not None], dtype=int)
+        found = dict(
+            zip(known.tolist(), (self.vectors[known] @ query_vector).tolist(), strict=True)
+        )
+        return np.array([found.get(r, 0.0) if r is not None else 0.0 for r in rows])
+
+    def lexical_sources(self, text: str, k: int) -> list[str]:
+        """The articles whose passages BM25 ranks best for this text (no model call)."""
+        scores = self.bm25.scores(expand_query(text, self.lexicon))
+        ranked = [self.chunks[i].source for i in top_k(scores, 4 * k) if scores[i] > 0]
+        return list(dict.fromkeys(ranked))[:k]
+
+    def url_of(self, source: str) -> str | None:
+        record = self.records.get(source)
+        return record.url if record else None
+
     def search(self, query: str) -> Retrieval:
         if not self.chunks:
             return Retrieval((), ())

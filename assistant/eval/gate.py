@@ -32,6 +32,9 @@ SHOWN = [
 ]
 
 
+CLINIC = "clinic-"  # sets named clinic-*.jsonl also index the clinic's posts in shared/clinic
+
+
 def load_thresholds(path: Path) -> dict[str, dict]:
     """{set: {"min": {figure: value}, "max": {figure: value}}}."""
     try:
@@ -68,12 +71,16 @@ def problems_of(results: dict[str, dict], thresholds: dict[str, dict]) -> list[s
     problems = [
         msg for name, r in results.items() for msg in check(name, r, thresholds.get(name, {}))
     ]
-    missing = sorted(set(thresholds) - set(results) - {"medquad"})
+    missing = sorted(
+        n for n in set(thresholds) - set(results) if n != "medquad" and not n.startswith(CLINIC)
+    )
     return problems + [f"{name}: no question file {name}.jsonl" for name in missing]
 
 
-def run_sets(sets: dict[str, Path], corpus: Path, settings, out: Path | None) -> dict[str, dict]:
-    """Each question file against one temporary index of corpus."""
+def run_sets(
+    sets: dict[str, Path], corpus: Path | list[Path], settings, out: Path | None
+) -> dict[str, dict]:
+    """Each question file against one temporary index of corpus (a folder, or several)."""
     results = {}
     with temporary_index(settings, corpus) as temp_settings:
         assistant = Assistant(temp_settings)
@@ -101,7 +108,16 @@ def run_gate(
         raise AssistantError(f"no question sets (*.jsonl) in {evalsets}")
     if holdouts and Path(holdouts).is_dir():
         own |= {f.stem: f for f in sorted(Path(holdouts).glob("*.jsonl"))}
-    results = run_sets(own, articles, settings, out)
+    clinic_sets = {n: f for n, f in own.items() if n.startswith(CLINIC)}
+    results = run_sets(
+        {n: f for n, f in own.items() if n not in clinic_sets}, articles, settings, out
+    )
+    clinic = Path(shared or "../shared") / "clinic"
+    if clinic_sets and clinic.is_dir():
+        # the clinic's own posts as they came (no headings), beside the articles
+        results.update(run_sets(clinic_sets, [articles, clinic], settings, out))
+    elif clinic_sets:
+        print(f"clinic sets skipped: {clinic} is not there (pass --shared DIR)", file=sys.stderr)
     medquad = Path(shared or "../shared") / "evalsets" / "medquad"
     if (medquad / "questions.jsonl").is_file():
         results.update(

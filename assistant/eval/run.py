@@ -53,19 +53,22 @@ def evaluate(assistant, questions: list[dict], progress: bool = True) -> dict:
 
 
 @contextmanager
-def temporary_index(settings, knowledge: Path, progress: bool = True) -> Iterator:
-    """Settings for a temporary data dir holding an index of `knowledge` only."""
-    knowledge = Path(knowledge)
-    if not knowledge.exists():
-        raise AssistantError(f"--knowledge {knowledge}: no such file or folder")
+def temporary_index(settings, knowledge: Path | list[Path], progress: bool = True) -> Iterator:
+    """Settings for a temporary data dir holding an index of `knowledge` only (one folder or
+    file, or several)."""
+    folders = [Path(k) for k in (knowledge if isinstance(knowledge, list) else [knowledge])]
+    for folder in folders:
+        if not folder.exists():
+            raise AssistantError(f"--knowledge {folder}: no such file or folder")
     with tempfile.TemporaryDirectory(prefix="assistant-eval-", ignore_cleanup_errors=True) as tmp:
         temp_settings = settings.model_copy(update={"data_dir": Path(tmp) / "data"})
         if settings.texts_dir.is_dir():  # the clinic's own wording, if it has any
             shutil.copytree(settings.texts_dir, temp_settings.texts_dir)
-        report = build_indexer(temp_settings).sync([knowledge], progress=progress)
+        report = build_indexer(temp_settings).sync(folders, progress=progress)
         for source, reason in report.failed:
             warn(f"not indexed: {source}: {reason}")
-        warn(f"Indexed {knowledge}: {len(report.added)} articles, {report.chunks} chunks")
+        names = ", ".join(str(f) for f in folders)
+        warn(f"Indexed {names}: {len(report.added)} articles, {report.chunks} chunks")
         yield temp_settings
 
 

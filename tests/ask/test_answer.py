@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from assistant.ask.answer import sentences_of
+from assistant.ask.cite import MARKER as MARKERS
 from assistant.ask.cite import citations_valid, markers
 from assistant.ask.vectors import IndexVectors
 from assistant.texts import disclaimer_for
@@ -26,9 +27,10 @@ def test_answer_sentences_are_verbatim_from_the_cited_passages(kb_assistant):
     for c in retriever.chunks:
         article_text[c.source] += " " + c.text
     by_number = {c.n: c.source for c in reply.citations}
-    for part in reply.text.split("] "):
-        sentence, _, number = part.rstrip("]").rpartition(" [")
-        assert sentence.strip() in article_text[by_number[int(number)]], sentence
+    for part in reply.text.split("] "):  # each run of sentences ends with its article's [n]
+        run, _, number = part.rstrip("]").rpartition(" [")
+        for sentence in sentences_of(run):
+            assert sentence in article_text[by_number[int(number)]], sentence
 
 
 def test_retrieval_finds_the_article_that_answers(kb_assistant):
@@ -118,6 +120,81 @@ def test_an_article_with_several_good_passages_outranks_one_lucky_match():
     assert pooled_similarity_of(np.array([0.5])) == pytest.approx(0.5)
     padded = np.concatenate([several, np.full(50, 0.05)])
     assert pooled_similarity_of(padded) == pytest.approx(pooled_similarity_of(several))
+
+
+@pytest.fixture(scope="session")
+def runs_assistant(kb_settings, embeddings):
+    from assistant.ask.assistant import Assistant
+
+    return Assistant(kb_settings.model_copy(update={"answer_style": "runs"}), embeddings=embeddings)
+
+
+def test_runs_are_short_and_lead_with_the_kind_of_answer_asked(runs_assistant):
+    from assistant.ask.kinds import AnswerKinds
+    from assistant.ask.runs import MAX_WORDS
+
+    kinds = AnswerKinds.load()
+    sections = {}
+    for c in runs_assistant.retriever.chunks:
+        sections.setdefault((c.source, c.section), "")
+        sections[(c.source, c.section)] += " " + c.text
+    for question, kind in [
+        ("What causes occipital neuralgia?", "causes"),
+        ("How long does whiplash take to heal?", "prognosis"),
+        ("what should I bring to my first consultation", "practical"),
+    ]:
+        reply = runs_assistant.ask(question)
+        first = sentences_of(reply.text)[0]
+        home = next(key for key, text in sections.items() if first in text)
+        assert kind in kinds.heading_kinds(home[1]), (question, home)
+        assert len(MARKERS.sub("", reply.text).split()) <= MAX_WORDS
+
+
+def test_runs_answer_a_comparison_from_both_sides_each_from_its_own_article(runs_assistant):
+    reply = runs_assistant.ask("physio or chiropractor for neck headaches, which is better?")
+    cited = {c.source for c in reply.citations}
+    assert {"physical-therapy.md", "chiropractic-care.md"} <= cited
+    assert "physical therap" in reply.text.lower() and "chiropract" in reply.text.lower()
+
+
+def test_in_a_run_a_sentence_that_leans_on_the_one_before_comes_with_it(embeddings):
+    from assistant.ask.runs import RunAnswerer
+    from assistant.types import Chunk, Passage
+
+    chunk = Chunk(
+        id="n.md@1#0",
+        source="n.md",
+        title="Neck and head",
+        section="How can a neck problem cause pain in the head?",
+        text="The upper neck nerves share a relay station in the brainstem with the face nerves. "
+        "Because these pathways meet, the brain can misread neck pain as head pain. "
+        "Sitting still for hours is common in office work.",
+        position=0,
+    )
+    answerer = RunAnswerer(IndexVectors(None, embeddings), 3)
+    query = "why does the brain misread neck pain as head pain"
+    draft = answerer.answer(query, embeddings.encode([query])[0], [Passage(chunk, 1.0, 0.8)])
+    assert draft.text.startswith("The upper neck nerves share a relay station"), draft.text
+    assert "Because these pathways meet" in draft.text
+
+
+def test_a_run_never_says_the_same_thing_twice(embeddings):
+    from assistant.ask.runs import RunAnswerer
+    from assistant.types import Chunk, Passage
+
+    said = "Gentle neck exercises can reduce headaches that come from the neck."
+    chunk = Chunk(
+        id="e.md@1#0",
+        source="e.md",
+        title="Exercises",
+        section="Exercises that help",
+        text=f"{said} {said.replace('can reduce', 'may reduce')} Chin tucks are one such exercise.",
+        position=0,
+    )
+    answerer = RunAnswerer(IndexVectors(None, embeddings), 3)
+    query = "do neck exercises help headaches"
+    draft = answerer.answer(query, embeddings.encode([query])[0], [Passage(chunk, 1.0, 0.8)])
+    assert draft.text.count("reduce headaches") == 1, draft.text
 
 
 def test_the_answer_does_not_repeat_itself():
