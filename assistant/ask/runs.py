@@ -29,8 +29,12 @@ MAX_WORDS = 100  # the most an answer quotes: three to five sentences of the art
 MAX_RUNS = 2  # more than two places read as stitched quotes
 # Scores are compared by their distance below the best sentence's.
 RUN_GAP = 0.4  # another sentence of the section joins when within this of the best
+LATER_GAP = 0.2  # ...and, for a third sentence on, within this
 BACK_GAP = 0.15  # a sentence before the run's start must be nearly the best: answers lead
-SECOND_RUN_GAP = 0.25  # a second place is quoted only when this close to the first
+SECOND_RUN_GAP = 0.15  # a second place is quoted only when this close to the first
+WARNING_GAP = 0.4  # the warning signs lead a question about them when within this of the best
+WARNING_WORRIES = {"danger", "stroke", "paralysis", "tumour"}  # worries the warning signs answer
+ALL_SECTIONS = True  # every section of the chosen articles, not only the retrieved ones
 WORRY_GAP = 0.25  # the worry's answer leads when within this of the best
 REDUNDANT = 0.85  # cosine above which a sentence says again what a chosen one says
 HEADING_WEIGHT = 0.3  # the section heading's fit to the question
@@ -127,7 +131,7 @@ class RunAnswerer:
         out = []
         for article in articles:
             for section in dict.fromkeys(c.section for c in chunks_by_article[article]):
-                if (article, section) in touched:
+                if ALL_SECTIONS or (article, section) in touched:
                     chunks = [c for c in chunks_by_article[article] if c.section == section]
                     out.append(self._units(chunks))
         return [s for s in out if s]
@@ -186,7 +190,7 @@ class RunAnswerer:
                     continue
                 eligible = (
                     len(sentence) >= MIN_SENTENCE_CHARS
-                    and sentence[-1] in '.!?…"”)'
+                    and sentence[-1] in '.!…"”)'  # a question in an article is rhetorical
                     and self.keep_sentence(sentence)
                 )
                 units.append(Unit(chunk, i, sentence, heading, eligible))
@@ -269,6 +273,10 @@ class RunAnswerer:
         budget = MAX_WORDS
         runs = []
         worry = self.worry_unit(eligible, asked, best)
+        if asked.main == "when_to_worry" or (
+            worry is None and WARNING_WORRIES & set(asked.worries)
+        ):
+            worry = self.warning_unit(eligible, sections, best) or worry
         if worry is not None and worry is not best:
             runs.append(self.grow_run(worry, sections, best.score, budget // 2, limit=2))
             budget -= sum(u.words for u in runs[0])
@@ -308,6 +316,20 @@ class RunAnswerer:
             return [merged]
         return runs
 
+    def warning_unit(self, eligible: list[Unit], sections, best: Unit) -> Unit | None:
+        """For a question about warning signs: the best sentence under a warning-sign heading,
+        or that names emergency care (leaving the signs out is the unsafe answer)."""
+        warning = [
+            u
+            for u in eligible
+            if "when_to_worry" in self.kinds.heading_kinds(u.heading)
+            and "when_to_worry" in self.kinds.sentence_kinds(u.text)
+        ]
+        if not warning:
+            return None
+        top = max(warning, key=lambda u: u.score)
+        return top if top.score >= best.score - WARNING_GAP else None
+
     def worry_unit(self, eligible: list[Unit], asked: Asked, best: Unit) -> Unit | None:
         if not asked.worries:
             return None
@@ -338,6 +360,8 @@ class RunAnswerer:
         )
         for u in others:
             gap = RUN_GAP if at[id(u)] > first else BACK_GAP
+            if len(run) >= 2:  # past two sentences, only what is nearly as good: no filler
+                gap = min(gap, LATER_GAP)
             if u.score < best_score - gap:
                 continue
             adding = [x for x in self._with_antecedents(u, section, taken) if x not in run]
