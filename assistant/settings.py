@@ -23,6 +23,14 @@ class Settings(BaseSettings):
     admin_user: str = "admin"
     admin_password: SecretStr | None = None  # the staff console is off without one
     max_upload_mb: int = 10
+    # Questions per minute from one client address (an office behind one address shares it);
+    # 0 turns the limit off. Behind a reverse proxy, set its address: the client's address is
+    # then read from the X-Forwarded-For it sends.
+    rate_limit_per_minute: int = 30
+    trusted_proxy: str | None = None
+    # Which sites may show the visitor page in a frame (CSP frame-ancestors), e.g.
+    # "https://www.clinic.example"; the staff console can never be framed.
+    frame_ancestors: str = "'self'"
 
     # The clinic (filled into the disclaimer, decline and emergency templates)
     clinic_name: str = "RegeneSpine"

@@ -13,3 +13,5 @@ RedFlags.explain  # the rules' debugging view, for tests and for tuning the rule
 console_off  # noqa: F821  a FastAPI route, called by the framework
 rest  # noqa: F821  that route's path parameter
 onnxruntime.SessionOptions.log_severity_level  # read by ONNX Runtime
+protect  # noqa: F821  FastAPI middleware, called by the framework
+healthz  # noqa: F821  a FastAPI route

@@ -14,6 +14,7 @@ from ..texts import disclaimer_for, render
 from ..types import Reply
 from .feedback import FeedbackLog
 from .render import render_reply
+from .throttle import QuestionLimiter, client_address
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +52,24 @@ def _header_html(settings: Settings) -> str:
 
 
 def build_visitor_app(
-    assistant, settings: Settings, feedback: FeedbackLog | None = None
+    assistant,
+    settings: Settings,
+    feedback: FeedbackLog | None = None,
+    limiter: QuestionLimiter | None = None,
 ) -> gr.Blocks:
     feedback = feedback or FeedbackLog(settings.data_dir)
+    limiter = limiter or QuestionLimiter(settings.rate_limit_per_minute)
 
-    def chat(message, history):
+    def chat(message, history, request: gr.Request):
         question = message_text(message)
+        address = client_address(
+            request.client.host if request and request.client else None,
+            request.headers.get("x-forwarded-for") if request else None,
+            settings.trusted_proxy,
+        )
+        if not limiter.allow(address):
+            yield render_reply(assistant.decline("rate_limited", None), settings)
+            return
         try:
             reply = None
             for reply in assistant.stream(question, history or []):

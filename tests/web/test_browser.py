@@ -61,6 +61,7 @@ def site(tmp_path_factory, embeddings):
         articles_dir=folder,
         admin_password=SecretStr("s3cret-pw"),
         booking_url=BOOKING,
+        frame_ancestors="'self' http://127.0.0.1:*",  # the clinic's page below, on its own port
     )
     build_indexer(settings, embeddings).sync([folder], progress=False)
     with running_app(Assistant(settings, embeddings=embeddings), settings) as url:
