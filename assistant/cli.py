@@ -166,6 +166,29 @@ def cmd_triage(args, settings) -> int:
     return 0
 
 
+def cmd_backup(args, settings) -> int:
+    from .ingest.backup import backup
+
+    manifest = backup(settings.data_dir, args.folder, embedded=settings.chroma_host is None)
+    print(
+        f"Backed up {settings.data_dir} to {args.folder}: {len(manifest['files'])} files, "
+        f"index generation {manifest['generation']}."
+    )
+    return 0
+
+
+def cmd_restore(args, settings) -> int:
+    from .ingest.backup import restore
+
+    done = restore(settings.data_dir, args.folder)
+    print(
+        f"Restored {', '.join(done['restored'])} into {settings.data_dir} (generation "
+        f"{done['generation']}; a running app reloads it). What it replaced is kept in "
+        f"{done['kept']}."
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="python -m assistant",
@@ -184,6 +207,14 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(run=cmd_ingest)
+
+    p = sub.add_parser("backup", help="copy the data dir (index, feedback, texts), app running")
+    p.add_argument("folder", type=Path, help="a new or empty folder")
+    p.set_defaults(run=cmd_backup)
+
+    p = sub.add_parser("restore", help="put a backup back into the data dir, app running")
+    p.add_argument("folder", type=Path, help="a folder made by `backup`")
+    p.set_defaults(run=cmd_restore)
 
     p = sub.add_parser("ask", help="ask one question")
     p.add_argument("question")

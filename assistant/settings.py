@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # Which sites may show the visitor page in a frame (CSP frame-ancestors), e.g.
     # "https://www.clinic.example"; the staff console can never be framed.
     frame_ancestors: str = "'self'"
+    # Visitors' stored messages (unanswered questions, disliked replies, emergency replies for
+    # clinical review, identifiers masked) are deleted after this many days; 0 keeps them.
+    retention_days: int = 90
 
     # The clinic (filled into the disclaimer, decline and emergency templates)
     clinic_name: str = "RegeneSpine"

@@ -336,6 +336,15 @@ def _record_metadata(record: ArticleRecord) -> dict:
     return {k: ("" if v is None else v) for k, v in meta.items()}  # Chroma takes no None
 
 
+def open_fresh(data_dir: Path) -> Store:
+    """An embedded store that reads the files as they are now, not through a client this
+    process cached for the same path (after its files were swapped, as by a restore)."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+    return Store(data_dir)
+
+
 def open_store(settings) -> Store:
     return Store(settings.data_dir, settings.chroma_host, settings.chroma_port)
 

@@ -20,11 +20,13 @@ def read_text(name: str, texts_dir: Path | None = None) -> str:
 
 
 def render(name: str, settings: Settings) -> str:
-    """The template filled from settings: {clinic_name}, {booking_url}, {emergency_number}."""
+    """The template filled from settings: {clinic_name}, {booking_url}, {emergency_number},
+    {retention_days}."""
     return read_text(name, settings.texts_dir).format(
         clinic_name=settings.clinic_name,
         booking_url=settings.booking_url,
         emergency_number=settings.emergency_number,
+        retention_days=settings.retention_days,
     )
 
 

@@ -16,6 +16,7 @@ import gradio as gr
 from ..errors import AssistantError, IndexLockedError
 from ..ingest import ingest
 from ..settings import Settings
+from .audit import AuditLog
 from .feedback import FeedbackLog
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,8 @@ UPLOAD_SUFFIXES = (".md", ".txt", ".html", ".pdf")
 ARTICLE_HEADERS = ["Title", "File", "Chunks", "Last ingested", "Reviewed"]
 FEEDBACK_HEADERS = ["When (UTC)", "Why", "Visitor's question", "Reply"]
 FEEDBACK_KIND = {"no_sources": "Declined: no sources", "thumbs_down": "Thumbs down"}
+EMERGENCY_HEADERS = ["When (UTC)", "Visitor's message (masked)", "What fired"]
+AUDIT_HEADERS = ["When (UTC)", "Who", "Action", "What"]
 LOCKED = "Another ingest is running (the command line or another staff member): try again shortly."
 
 
@@ -53,10 +56,14 @@ def _ingested_at(value: str) -> str:
 class Console:
     """The console's actions as plain methods (tested without a browser)."""
 
-    def __init__(self, assistant, settings: Settings, feedback: FeedbackLog):
+    def __init__(
+        self, assistant, settings: Settings, feedback: FeedbackLog, audit: AuditLog | None = None
+    ):
         self.assistant = assistant
         self.settings = settings
         self.feedback = feedback
+        self.audit = audit or AuditLog(settings.data_dir)
+        self.who = settings.admin_user  # the console has one staff account
 
     @property
     def folder(self) -> Path:
@@ -76,7 +83,19 @@ class Console:
     def feedback_rows(self) -> list[list]:
         return [
             [i.at.replace("T", " ")[:19], FEEDBACK_KIND.get(i.kind, i.kind), i.question, i.reply]
-            for i in self.feedback.recent()
+            for i in self.feedback.recent(kinds=tuple(FEEDBACK_KIND))
+        ]
+
+    def emergency_rows(self) -> list[list]:
+        """Messages that got the emergency reply, for a clinician to review the triage."""
+        return [
+            [i.at.replace("T", " ")[:19], i.question, i.reply]
+            for i in self.feedback.recent(kinds=("emergency",))
+        ]
+
+    def audit_rows(self) -> list[list]:
+        return [
+            [e.at.replace("T", " ")[:19], e.who, e.action, e.detail] for e in self.audit.recent()
         ]
 
     def _ingest(self, paths: list[Path], sync: bool):
@@ -126,6 +145,7 @@ class Console:
                 else:
                     lines.append(f"- Unchanged `{name}` (same content as before)")
             lines.append(f"\n{report.chunks} chunks in the index.")
+        self.audit.record(self.who, "upload", " ".join(lines))
         return "\n".join(lines)
 
     def remove(self, source: str) -> str:
@@ -142,6 +162,7 @@ class Console:
         except IndexLockedError:
             return f"The file `{source}` was deleted; its chunks go at the next sync. {LOCKED}"
         if source in report.removed:
+            self.audit.record(self.who, "remove", source)
             return f"Removed **{record.title}** (`{source}`): its file and its chunks."
         return f"`{source}` could not be removed from the index: its folder {folder} is missing."
 
@@ -159,11 +180,14 @@ class Console:
             text += " The model or splitter settings changed: the index was rebuilt."
         for source, reason in report.failed:
             text += f"\n- **Failed** `{source}`: {reason}"
+        self.audit.record(self.who, "re-sync", text)
         return text
 
 
-def build_admin_app(assistant, settings: Settings, feedback: FeedbackLog) -> gr.Blocks:
-    console = Console(assistant, settings, feedback)
+def build_admin_app(
+    assistant, settings: Settings, feedback: FeedbackLog, audit: AuditLog | None = None
+) -> gr.Blocks:
+    console = Console(assistant, settings, feedback, audit)
 
     def guarded(action):
         def run(*args):
@@ -238,6 +262,32 @@ def build_admin_app(assistant, settings: Settings, feedback: FeedbackLog) -> gr.
             )
             refresh_report = gr.Button("Refresh")
 
+        with gr.Tab("Emergency replies"):
+            gr.Markdown(
+                "Messages that received the emergency reply, and the rule or the classifier that "
+                "recognised them, for a clinician to review the triage. E-mail addresses and "
+                "phone numbers are masked."
+            )
+            emergencies = gr.Dataframe(
+                headers=EMERGENCY_HEADERS,
+                value=console.emergency_rows,
+                label="Emergency replies",
+                interactive=False,
+                wrap=True,
+            )
+            refresh_emergencies = gr.Button("Refresh")
+
+        with gr.Tab("Staff actions"):
+            gr.Markdown("Sign-ins, failed sign-ins, uploads, removals and re-syncs.")
+            actions = gr.Dataframe(
+                headers=AUDIT_HEADERS,
+                value=console.audit_rows,
+                label="Staff actions",
+                interactive=False,
+                wrap=True,
+            )
+            refresh_actions = gr.Button("Refresh")
+
         app.load(article_choices, outputs=[to_remove])
         refresh.click(console.article_rows, outputs=[articles], api_name="articles").then(
             article_choices, outputs=[to_remove]
@@ -267,4 +317,8 @@ def build_admin_app(assistant, settings: Settings, feedback: FeedbackLog) -> gr.
             lambda: None, None, [files]
         ).then(console.article_rows, outputs=[articles]).then(article_choices, outputs=[to_remove])
         refresh_report.click(console.feedback_rows, outputs=[report], api_name="visitor_questions")
+        refresh_emergencies.click(
+            console.emergency_rows, outputs=[emergencies], api_name="emergency_replies"
+        )
+        refresh_actions.click(console.audit_rows, outputs=[actions], api_name="staff_actions")
     return app

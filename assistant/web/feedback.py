@@ -1,13 +1,15 @@
-"""What visitors asked that the articles could not answer, and the replies they disliked.
+"""What visitors asked that the articles could not answer, the replies they disliked, and the
+messages that got the emergency reply (for a clinician to review the triage).
 
 A small SQLite file under the data dir. E-mail addresses and phone numbers are masked before a
-row is written, so the staff report never holds them.
+row is written, so the staff report never holds them; rows older than the retention setting
+are deleted.
 """
 
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 DB_FILE = "feedback.sqlite3"
@@ -19,7 +21,7 @@ PHONE = re.compile(r"(?<![\w+])\+?(?:\(?\d[\d\s().\-/]*\d\)?)")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MIN_PHONE_DIGITS = 7
 
-KINDS = ("no_sources", "thumbs_down")
+KINDS = ("no_sources", "thumbs_down", "emergency")
 
 
 def mask(text: str) -> str:
@@ -46,8 +48,9 @@ class FeedbackItem:
 
 
 class FeedbackLog:
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, retention_days: int = 0):
         self.path = Path(data_dir) / DB_FILE
+        self.retention_days = retention_days  # 0: keep
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,13 +77,32 @@ class FeedbackLog:
                 db.execute("INSERT INTO feedback (at, kind, question, reply) VALUES (?,?,?,?)", row)
         finally:
             db.close()
+        self.purge()
 
-    def recent(self, limit: int = 500) -> list[FeedbackItem]:
+    def purge(self, now: datetime | None = None) -> int:
+        """Delete rows older than the retention period; returns how many."""
+        if self.retention_days <= 0 or not self.path.exists():
+            return 0
+        cutoff = (now or datetime.now(UTC)) - timedelta(days=self.retention_days)
+        db = self._connect()
+        try:
+            with db:
+                cursor = db.execute(
+                    "DELETE FROM feedback WHERE at < ?", (cutoff.isoformat(timespec="seconds"),)
+                )
+        finally:
+            db.close()
+        return cursor.rowcount
+
+    def recent(self, limit: int = 500, kinds: tuple[str, ...] = KINDS) -> list[FeedbackItem]:
         """Newest first."""
         db = self._connect()
         try:
+            marks = ",".join("?" * len(kinds))
             rows = db.execute(
-                "SELECT at, kind, question, reply FROM feedback ORDER BY id DESC LIMIT ?", (limit,)
+                "SELECT at, kind, question, reply FROM feedback "
+                f"WHERE kind IN ({marks}) ORDER BY id DESC LIMIT ?",
+                (*kinds, limit),
             ).fetchall()
         finally:
             db.close()

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from ..settings import Settings
+from .audit import AuditLog
 from .console import build_admin_app
 from .feedback import FeedbackLog
 from .static import console_off_page, page_css, static_text
@@ -30,14 +31,15 @@ THEME = gr.themes.Default(
 def create_app(assistant, settings: Settings) -> FastAPI:
     """Visitor chat at "/", staff console at "/admin" (or a page saying it is off)."""
     app = FastAPI(title=settings.clinic_name, docs_url=None, redoc_url=None, openapi_url=None)
-    feedback = FeedbackLog(settings.data_dir)
+    feedback = FeedbackLog(settings.data_dir, settings.retention_days)
+    audit = AuditLog(settings.data_dir)
     root = settings.root_path.rstrip("/")
     password = settings.admin_password.get_secret_value() if settings.admin_password else ""
-    add_protections(app, settings, LoginThrottle())
+    add_protections(app, settings, LoginThrottle(), audit)
     add_health(app, assistant)
 
     if password:
-        staff = build_admin_app(assistant, settings, feedback)
+        staff = build_admin_app(assistant, settings, feedback, audit)
         gr.mount_gradio_app(
             app,
             staff.queue(default_concurrency_limit=1),
@@ -89,7 +91,9 @@ CSP = (
 )
 
 
-def add_protections(app: FastAPI, settings: Settings, throttle: LoginThrottle) -> None:
+def add_protections(
+    app: FastAPI, settings: Settings, throttle: LoginThrottle, audit: AuditLog
+) -> None:
     """Security headers on every response; failed staff sign-ins slowed, then refused."""
 
     @app.middleware("http")
@@ -106,6 +110,7 @@ def add_protections(app: FastAPI, settings: Settings, throttle: LoginThrottle) -
             wait = throttle.retry_after_s(address)
             if wait is not None:
                 log.warning("staff sign-in refused for %s: too many failures", address)
+                audit.record(address, "sign-in refused", "too many failed sign-ins (HTTP 429)")
                 return JSONResponse(
                     {
                         "detail": "Too many failed sign-ins from your address. Wait "
@@ -120,8 +125,10 @@ def add_protections(app: FastAPI, settings: Settings, throttle: LoginThrottle) -
             if response.status_code == 200:
                 throttle.succeeded(address)
                 strict_cookies(response)
+                audit.record(address, "sign-in", f"user {settings.admin_user}")
             else:
                 throttle.failed(address)
+                audit.record(address, "sign-in failed", f"HTTP {response.status_code}")
         ancestors = "'none'" if staff else settings.frame_ancestors
         response.headers["Content-Security-Policy"] = CSP.format(ancestors=ancestors)
         if staff:

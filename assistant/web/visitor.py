@@ -57,7 +57,7 @@ def build_visitor_app(
     feedback: FeedbackLog | None = None,
     limiter: QuestionLimiter | None = None,
 ) -> gr.Blocks:
-    feedback = feedback or FeedbackLog(settings.data_dir)
+    feedback = feedback or FeedbackLog(settings.data_dir, settings.retention_days)
     limiter = limiter or QuestionLimiter(settings.rate_limit_per_minute)
 
     def chat(message, history, request: gr.Request):
@@ -78,11 +78,13 @@ def build_visitor_app(
             log.exception("chat failed")
             yield render_reply(_polite_failure(settings), settings)
             return
-        if reply is not None and reply.kind == "decline" and reply.reason == "no_sources":
-            try:
+        try:
+            if reply is not None and reply.kind == "decline" and reply.reason == "no_sources":
                 feedback.record("no_sources", question)
-            except Exception:
-                log.exception("could not log a declined question")
+            elif reply is not None and reply.kind == "emergency":
+                feedback.record("emergency", question, reply.because or "")
+        except Exception:
+            log.exception("could not log the question")
 
     def on_like(data: gr.LikeData, history):
         """Thumbs down logs the question and the reply; it can do nothing else."""

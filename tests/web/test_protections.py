@@ -129,3 +129,57 @@ def test_the_health_endpoint_reports_the_store_and_the_index_generation(staff_si
         health = json.loads(response.read())
     assert health["status"] == "ok" and health["store"] == "reachable"
     assert health["articles"] > 0 and isinstance(health["generation"], int)
+
+
+def test_staff_actions_and_sign_ins_are_in_the_audit_log(staff_site):
+    from assistant.web.audit import AuditLog
+
+    url, settings = staff_site
+    sign_in(url, "wrong", "198.51.100.99")
+    sign_in(url, "s3cret", "198.51.100.98")
+    entries = AuditLog(settings.data_dir).recent()
+    assert ("198.51.100.99", "sign-in failed") in {(e.who, e.action) for e in entries}
+    assert ("198.51.100.98", "sign-in") in {(e.who, e.action) for e in entries}
+
+
+def test_an_emergency_is_kept_masked_for_clinical_review(staff_site, kb_assistant):
+    from gradio_client import Client
+
+    from assistant.web.console import Console
+    from assistant.web.feedback import FeedbackLog
+
+    url, settings = staff_site
+    message = (
+        "worst headache of my life came on suddenly 10 minutes ago and I'm vomiting, "
+        "call me on 0412 345 678 or jo@example.com"
+    )
+    client = Client(url, verbose=False, headers={"X-Forwarded-For": "203.0.113.77"})
+    assert "emergency" in client.predict(message, api_name="/chat").lower()
+    console = Console(kb_assistant, settings, FeedbackLog(settings.data_dir))
+    [(when, kept, fired)] = [row for row in console.emergency_rows() if "vomiting" in row[1]][:1]
+    assert "[phone]" in kept and "[email]" in kept and "0412" not in kept and "jo@" not in kept
+    assert fired  # the rule or the net that recognised it
+    assert all("vomiting" not in row[2] for row in console.feedback_rows())  # not mixed in
+
+
+def test_visitors_records_are_deleted_after_the_retention_period(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from assistant.web.feedback import FeedbackLog
+
+    log = FeedbackLog(tmp_path, retention_days=30)
+    log.record("no_sources", "first question")
+    log.record("thumbs_down", "second question", "a reply")
+    assert log.purge(datetime.now(UTC) + timedelta(days=29)) == 0
+    assert log.purge(datetime.now(UTC) + timedelta(days=31)) == 2
+    assert log.recent() == []
+    keep = FeedbackLog(tmp_path / "keep", retention_days=0)
+    keep.record("no_sources", "kept")
+    assert keep.purge(datetime.now(UTC) + timedelta(days=10_000)) == 0
+
+
+def test_the_page_says_what_is_stored_and_for_how_long(staff_site):
+    url, settings = staff_site
+    with urllib.request.urlopen(url + "config", timeout=30) as response:
+        config = response.read().decode()
+    assert "Privacy" in config and f"for {settings.retention_days} days" in config
