@@ -7,15 +7,34 @@ from ..ask.cite import MARKER
 from ..settings import Settings
 from ..types import Reply
 
+# Every character Markdown or HTML gives a meaning to, escaped with a backslash (CommonMark):
+# what a visitor typed, or an article says, is shown as the characters themselves.
+MARKUP = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&:\"'=])")
+ESCAPED = re.compile(r"\\([\\`*_{}\[\]<>()#+\-.!|~&:\"'=])")
+
+
+def as_text(text: str) -> str:
+    """Text that renders as itself in the chat: no element, link or image from it."""
+    return MARKUP.sub(r"\\\1", text)
+
+
+def from_text(text: str) -> str:
+    """What as_text was given (the chat sends shown messages back as history)."""
+    return ESCAPED.sub(r"\1", text)
+
 
 def _link_markers(text: str, urls: dict[int, str]) -> str:
-    """[n] becomes a link to citation n's article where it has a public page."""
-
-    def link(match: re.Match) -> str:
+    """The answer's own text as text; [n] becomes a link to citation n's article where it has
+    a public page."""
+    parts = []
+    at = 0
+    for match in MARKER.finditer(text):
+        parts.append(as_text(text[at : match.start()]))
         n = int(match.group(1))
-        return f"[[{n}]]({urls[n]})" if n in urls else match.group(0)
-
-    return MARKER.sub(link, text)
+        parts.append(f"[[{n}]]({urls[n]})" if n in urls else f"\\[{n}\\]")
+        at = match.end()
+    parts.append(as_text(text[at:]))
+    return "".join(parts)
 
 
 def render_reply(reply: Reply, settings: Settings | None = None) -> str:

@@ -13,7 +13,7 @@ from ..settings import Settings
 from ..texts import disclaimer_for, render
 from ..types import Reply
 from .feedback import FeedbackLog
-from .render import render_reply
+from .render import as_text, from_text, render_reply
 from .throttle import QuestionLimiter, client_address
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,36 @@ EXAMPLES = [
     "What exercises help with neck-related headaches?",
     "Could whiplash from a car accident cause my headaches?",
 ]
+
+
+class VisitorChatbot(gr.Chatbot):
+    """The chat, showing what a visitor typed as text: never an element, image or link made
+    from it (the replies are our own Markdown, built by render_reply)."""
+
+    is_template = True  # Gradio's own Chatbot in the page; only the server side differs
+
+    def postprocess(self, value):
+        return super().postprocess([_user_as_text(m, as_text) for m in value or []])
+
+    def preprocess(self, payload):
+        return [_user_as_text(m, from_text) for m in super().preprocess(payload)]
+
+
+def _user_as_text(message, convert):
+    if not isinstance(message, dict) or message.get("role") != "user":
+        return message
+    content = message.get("content")
+    if isinstance(content, str):
+        return {**message, "content": convert(content)}
+    if isinstance(content, list):
+        parts = [
+            {**part, "text": convert(part["text"])}
+            if isinstance(part, dict) and isinstance(part.get("text"), str)
+            else part
+            for part in content
+        ]
+        return {**message, "content": parts}
+    return message
 
 
 def _polite_failure(settings: Settings) -> Reply:
@@ -105,7 +135,7 @@ def build_visitor_app(
         title=f"{settings.clinic_name} – headache and spine questions", fill_height=True
     ) as app:
         gr.HTML(_header_html(settings), elem_id="clinic-header", padding=False, js_on_load=None)
-        chatbot = gr.Chatbot(
+        chatbot = VisitorChatbot(
             height="58vh",
             min_height=300,
             sanitize_html=True,

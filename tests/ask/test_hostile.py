@@ -6,7 +6,8 @@ parts and histories of thousands of turns) and through gradio_client against the
 (300 more): never an exception or a 500."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from assistant.ask.messages import message_text
 from assistant.texts import disclaimer_for
@@ -43,12 +44,17 @@ content = st.recursive(
 )
 turn = st.one_of(
     st.fixed_dictionaries(
-        {"role": st.sampled_from(["user", "assistant", "system", "tool", "", None]), "content": content}
+        {
+            "role": st.sampled_from(["user", "assistant", "system", "tool", "", None]),
+            "content": content,
+        }
     ),
     content,
 )
 long_history = st.integers(1000, 5000).map(
-    lambda n: [{"role": "user" if i % 2 == 0 else "assistant", "content": "my neck"} for i in range(n)]
+    lambda n: [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": "my neck"} for i in range(n)
+    ]
 )
 history = st.one_of(st.none(), st.lists(turn, max_size=12), long_history, words, st.integers())
 
@@ -57,7 +63,11 @@ PROPERTY = settings(
     deadline=None,
     database=None,
     derandomize=True,  # the same examples in CI every time
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
 )
 
 

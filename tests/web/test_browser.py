@@ -262,3 +262,56 @@ def test_admin_refuses_without_login_and_an_upload_is_then_cited(page, site, sho
     reply = ask(visitor, "Can a sauna session ease neck tension headaches?")
     expect(reply.locator(".sources")).to_contain_text("Saunas and neck tension")
     visitor.screenshot(path=shots / "after-upload.png", full_page=True)
+
+
+HOSTILE_QUESTION = (
+    '<img src="http://203.0.113.1/x.png"> <b>bold</b> [link](http://203.0.113.5/) '
+    "**stars** does whiplash cause headaches?"
+)
+
+
+def test_what_a_visitor_types_is_shown_as_text(page, site):
+    from playwright.sync_api import expect
+
+    url, _ = site
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(url)
+    ask(page, HOSTILE_QUESTION)
+    mine = page.locator(".message-row.user-row").last
+    expect(mine).to_contain_text('<img src="http://203.0.113.1/x.png"> <b>bold</b> [link]')
+    expect(mine).to_contain_text("**stars**")
+    assert mine.locator("img, b, strong, a").count() == 0
+    assert page.locator('img[src*="203.0.113"], a[href*="203.0.113"]').count() == 0
+    assert not dialogs  # the page fixture also fails on any request beyond loopback
+
+
+def test_markup_inside_an_article_is_shown_as_text(browser, tmp_path, embeddings):
+    from playwright.sync_api import expect
+
+    from assistant.ask.assistant import Assistant
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "heat.md").write_text(
+        "---\ntitle: Heat for a stiff neck\n---\n\n## Using heat\n\n"
+        "Warm packs <img src=x onerror=alert(1)> and <b>warm towels</b> ease neck stiffness "
+        "<script>alert(2)</script> for many people.\n"
+    )
+    settings = Settings(data_dir=tmp_path / "data", articles_dir=folder)
+    build_indexer(settings, embeddings).sync([folder], progress=False)
+    page = browser.new_page()
+    dialogs, external = [], []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith("http://127.0.0.1") else external.append(r.url),
+    )
+    with running_app(Assistant(settings, embeddings=embeddings), settings) as url:
+        page.goto(url)
+        reply = ask(page, "do warm packs ease a stiff neck?")
+        expect(reply).to_contain_text("<img src=x onerror=alert(1)>")
+        expect(reply).to_contain_text("<script>alert(2)</script>")
+        assert reply.locator("img, b, script").count() == 0
+    page.close()
+    assert not dialogs and not [u for u in external if not u.startswith(("data:", "blob:"))]

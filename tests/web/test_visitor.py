@@ -188,3 +188,19 @@ def test_the_web_process_imports_nothing_only_eval_or_reports_use():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_shown_as_text_and_read_back_unchanged():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from assistant.web.render import as_text, from_text
+
+    @settings(max_examples=500, database=None, derandomize=True)
+    @given(st.text())
+    def round_trip(text):
+        shown = as_text(text)
+        assert from_text(shown) == text
+        assert "<" not in shown.replace("\\<", "")  # no tag can open
+
+    round_trip()
