@@ -15,4 +15,3 @@ rest  # noqa: F821  that route's path parameter
 onnxruntime.SessionOptions.log_severity_level  # read by ONNX Runtime
 protect  # noqa: F821  FastAPI middleware, called by the framework
 healthz  # noqa: F821  a FastAPI route
-is_template  # noqa: F821  read by Gradio: the page uses its own Chatbot for our subclass

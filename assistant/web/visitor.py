@@ -26,17 +26,14 @@ EXAMPLES = [
 ]
 
 
-class VisitorChatbot(gr.Chatbot):
-    """The chat, showing what a visitor typed as text: never an element, image or link made
-    from it (the replies are our own Markdown, built by render_reply)."""
-
-    is_template = True  # Gradio's own Chatbot in the page; only the server side differs
-
-    def postprocess(self, value):
-        return super().postprocess([_user_as_text(m, as_text) for m in value or []])
-
-    def preprocess(self, payload):
-        return [_user_as_text(m, from_text) for m in super().preprocess(payload)]
+def show_typed_text_as_text(chatbot: gr.Chatbot) -> gr.Chatbot:
+    """What a visitor typed is shown as text: never an element, image or link made from it
+    (the replies are our own Markdown, from render_reply). Set on this one instance: a
+    subclass would make Gradio write a .pyi stub into the package."""
+    shown, read = chatbot.postprocess, chatbot.preprocess
+    chatbot.postprocess = lambda value: shown([_user_as_text(m, as_text) for m in value or []])
+    chatbot.preprocess = lambda payload: [_user_as_text(m, from_text) for m in read(payload)]
+    return chatbot
 
 
 def _user_as_text(message, convert):
@@ -135,7 +132,7 @@ def build_visitor_app(
         title=f"{settings.clinic_name} – headache and spine questions", fill_height=True
     ) as app:
         gr.HTML(_header_html(settings), elem_id="clinic-header", padding=False, js_on_load=None)
-        chatbot = VisitorChatbot(
+        chatbot = gr.Chatbot(
             height="58vh",
             min_height=300,
             sanitize_html=True,
@@ -146,6 +143,7 @@ def build_visitor_app(
             layout="bubble",
             buttons=["copy", "copy_all"],
         )
+        show_typed_text_as_text(chatbot)
         textbox = gr.Textbox(
             label="Your question",
             placeholder="Type your question and press Enter",
