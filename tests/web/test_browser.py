@@ -315,3 +315,65 @@ def test_markup_inside_an_article_is_shown_as_text(browser, tmp_path, embeddings
         assert reply.locator("img, b, script").count() == 0
     page.close()
     assert not dialogs and not [u for u in external if not u.startswith(("data:", "blob:"))]
+
+
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+
+
+def axe_violations(page) -> list[str]:
+    """WCAG 2.1 A/AA violations of impact critical or serious, as "rule: element" lines."""
+    from axe_playwright_python.sync_playwright import Axe  # ships axe-core; nothing downloaded
+
+    found = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    return [
+        f"{v['id']}: {n['target']}"
+        for v in found
+        if v["impact"] in ("critical", "serious")
+        for n in v["nodes"]
+    ]
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_no_serious_accessibility_violation_before_and_after_a_conversation(browser, site, width):
+    from playwright.sync_api import expect
+
+    url, _ = site
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(url)
+        expect(page.locator("#clinic-header")).to_be_visible()
+        assert axe_violations(page) == []
+        ask(page, "Can problems in my neck cause headaches?")
+        ask(page, "I have the worst headache of my life right now and I'm vomiting")
+        expect(page.locator(".emergency").last).to_be_visible()
+        assert axe_violations(page) == []
+        # replies are announced: the conversation is a polite live region
+        assert page.locator('[role="log"][aria-live="polite"]').count() >= 1
+    finally:
+        context.close()
+
+
+def test_keyboard_alone_reaches_the_sources_and_the_booking_link(page, site):
+    url, _ = site
+    page.goto(url)
+    reply = ask(page, "Can problems in my neck cause headaches?")
+    reached = set()
+    for _ in range(60):  # Tab onward from the question box, through the reply
+        page.keyboard.press("Tab")
+        where = page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return [e.tagName, e.textContent.slice(0, 60), !!e.closest('.sources'),"
+            " e.getAttribute('href') || ''] }"
+        )
+        if where[2]:
+            reached.add("sources")
+        if where[3] == BOOKING:
+            reached.add("booking")
+        if reached == {"sources", "booking"}:
+            break
+    assert reached == {"sources", "booking"}, reached
+    assert reply.locator(".sources").count() == 1
