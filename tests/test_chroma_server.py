@@ -1,47 +1,16 @@
 """Server mode: a real `chroma run` on loopback instead of the embedded store."""
 
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-import httpx
 import pytest
 
 from assistant.ask.assistant import Assistant
 from assistant.ingest import build_indexer
-from tests.helpers import free_port, make_settings
+from tests.helpers import free_port, make_settings, start_chroma
 
 
 @pytest.fixture
 def chroma_server(tmp_path):
     port = free_port()
-    chroma = Path(sys.executable).parent / "chroma"
-    process = subprocess.Popen(
-        [
-            str(chroma),
-            "run",
-            "--path",
-            str(tmp_path / "server"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={"ANONYMIZED_TELEMETRY": "False", "PATH": "/usr/bin:/bin"},
-    )
-    deadline = time.monotonic() + 60
-    while True:  # poll its heartbeat until it answers
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).is_success:
-                break
-        except httpx.HTTPError:
-            pass
-        assert process.poll() is None, "chroma run exited"
-        assert time.monotonic() < deadline, "chroma run did not start"
-        time.sleep(0.2)
+    process = start_chroma(tmp_path / "server", port)
     yield port
     process.terminate()
     process.wait(timeout=20)

@@ -123,3 +123,65 @@ def test_answers_with_a_gguf_in_process(kb_settings, embeddings, gguf_path):
     raw = assistant.answerer.chat_model.invoke("Say hello.")
     assert str(raw.content).strip()
     check_answer(assistant.ask(QUESTION), settings)
+
+
+def test_a_slow_server_falls_back_to_quoting(kb_settings, embeddings, llm_server):
+    base_url, _ = llm_server
+    settings = kb_settings.model_copy(
+        update={"answer_backend": "openai", "llm_base_url": base_url, "llm_timeout_s": 0.05}
+    )
+    reply = Assistant(settings, embeddings=embeddings).ask(QUESTION)  # cannot answer in 50 ms
+    check_answer(reply, settings)
+    assert reply.citations[0].snippet.startswith(reply.text.split(" [")[0][:60])
+
+
+def test_a_server_stopped_mid_conversation_falls_back_to_quoting(
+    kb_settings, embeddings, gguf_path
+):
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(gguf_path),
+            "--chat_format",
+            "gemma",
+            "--n_ctx",
+            "4096",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=1).is_success:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, "no llama server"
+            time.sleep(0.2)
+        settings = kb_settings.model_copy(
+            update={
+                "answer_backend": "openai",
+                "llm_base_url": f"http://127.0.0.1:{port}/v1",
+                "llm_timeout_s": 60,
+            }
+        )
+        assistant = Assistant(settings, embeddings=embeddings)
+        check_answer(assistant.ask(QUESTION), settings)
+        process.terminate()
+        process.wait(timeout=20)
+        reply = assistant.ask(QUESTION)  # the same assistant, its server gone
+        check_answer(reply, settings)
+        assert reply.citations[0].snippet.startswith(reply.text.split(" [")[0][:60])
+    finally:
+        process.kill()
+        process.wait(timeout=20)
