@@ -129,6 +129,25 @@ def app_process(settings, questions: list[str]) -> dict:
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
+def visitors_load(settings, questions: list[str], visitors: int = 50, each: int = 4) -> dict:
+    """50 simultaneous visitors, each from its own address, against the app in its process."""
+    import socket
+
+    from .load import run_load, serve_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process, url = serve_app(settings.data_dir, port)
+    try:
+        figures = run_load(url, questions, visitors, each)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    figures.pop("replies_text")
+    return figures
+
+
 def cold_start_seconds(settings, question: str) -> float:
     """`python -m assistant ask` from process start to its printed answer."""
     env = {"ASSISTANT_DATA_DIR": str(settings.data_dir)}
@@ -203,6 +222,8 @@ def run_bench(shared: Path, evalsets: Path, settings, sizes: list[int]) -> dict:
             app = app_process(run_settings, questions)
             row["app_first_answer_s"] = round(app["first_answer_s"], 2)
             row["app_peak_rss_mb"] = round(app["rss_mb"])
+            if size == sizes[-1]:
+                row["load"] = visitors_load(run_settings, questions)
             results["sizes"][str(size)] = row
             del assistant, plain
     return results
@@ -232,12 +253,29 @@ def table(results: dict) -> str:
         ("app: peak RSS after 100 asks", lambda r: f"{r['app_peak_rss_mb']} MB"),
     ]
     sizes = list(results["sizes"].values())
+    load = sizes[-1].get("load") if sizes else None
+    if load:
+        rows.append(
+            (
+                f"{load['visitors']} visitors x {load['questions'] // load['visitors']} questions",
+                lambda r: _load(r.get("load")),
+            )
+        )
     width = max(len(name) for name, _ in rows)
     lines = [f"{results['machine']}; embedding runtime: {results['runtime']}"]
     lines.append(f"{'':<{width}}" + "".join(f"{'N=' + str(r['articles']):>20}" for r in sizes))
     for name, cell in rows:
         lines.append(f"{name:<{width}}" + "".join(f"{cell(r):>20}" for r in sizes))
     return "\n".join(lines)
+
+
+def _load(load: dict | None) -> str:
+    if not load:
+        return "-"
+    return (
+        f"{load['replies_per_s']}/s, {load['wait_p50_s']}/{load['wait_p95_s']} s, "
+        f"{load['errors']} err"
+    )
 
 
 def _ms(p: dict) -> str:

@@ -1,0 +1,103 @@
+"""Simultaneous visitors through gradio_client against a served app, each from its own address
+(sent as X-Forwarded-For: the app must trust 127.0.0.1 as its proxy): replies, errors, polite
+declines, throughput, and what a visitor waits for a reply."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_load(url: str, questions: list[str], visitors: int = 50, each: int = 4) -> dict:
+    from gradio_client import Client
+
+    waits: list[float] = []
+    errors: list[str] = []
+    replies: list[str] = []
+    lock = threading.Lock()
+    start_line = threading.Barrier(visitors)
+
+    def visitor(n: int) -> None:
+        address = f"198.18.{n // 250}.{n % 250 + 1}"
+        try:
+            client = Client(url, verbose=False, headers={"X-Forwarded-For": address})
+        except Exception as err:  # one visitor's failure is a figure, not the end of the run
+            with lock:
+                errors.append(f"connect: {err}")
+            start_line.abort()
+            return
+        try:
+            start_line.wait(timeout=120)  # all visitors ask at once
+        except threading.BrokenBarrierError:
+            pass
+        for i in range(each):
+            question = questions[(n * each + i) % len(questions)]
+            started = time.perf_counter()
+            try:
+                reply = client.predict(question, api_name="/chat")
+            except Exception as err:
+                with lock:
+                    errors.append(f"{type(err).__name__}: {err}")
+                continue
+            with lock:
+                waits.append(time.perf_counter() - started)
+                replies.append(reply)
+
+    threads = [threading.Thread(target=visitor, args=(n,)) for n in range(visitors)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    waits.sort()
+    pick = lambda q: round(waits[min(len(waits) - 1, int(q * len(waits)))], 2) if waits else None  # noqa: E731
+    return {
+        "visitors": visitors,
+        "questions": visitors * each,
+        "replies": len(replies),
+        "errors": len(errors),
+        "error_examples": errors[:3],
+        "polite_declines": sum("too many questions at once" in r for r in replies),
+        "replies_per_s": round(len(replies) / elapsed, 2),
+        "wait_p50_s": pick(0.5),
+        "wait_p95_s": pick(0.95),
+        "replies_text": replies,
+    }
+
+
+def serve_app(data_dir: Path, port: int, extra_env: dict | None = None, timeout: float = 180):
+    """`python app.py` in its own process on 127.0.0.1:port, once it answers; the caller stops
+    it (terminate)."""
+    env = {
+        **os.environ,
+        "ASSISTANT_DATA_DIR": str(data_dir),
+        "ASSISTANT_PORT": str(port),
+        "ASSISTANT_TRUSTED_PROXY": "127.0.0.1",
+        **(extra_env or {}),
+    }
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "app.py")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url + "healthz", timeout=2) as response:
+                if response.status == 200:
+                    return process, url
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the app did not start on {url}")
+        time.sleep(0.2)
