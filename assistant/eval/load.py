@@ -2,6 +2,7 @@
 (sent as X-Forwarded-For: the app must trust 127.0.0.1 as its proxy): replies, errors, polite
 declines, throughput, and what a visitor waits for a reply."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -32,10 +33,8 @@ def run_load(url: str, questions: list[str], visitors: int = 50, each: int = 4) 
                 errors.append(f"connect: {err}")
             start_line.abort()
             return
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             start_line.wait(timeout=120)  # all visitors ask at once
-        except threading.BrokenBarrierError:
-            pass
         for i in range(each):
             question = questions[(n * each + i) % len(questions)]
             started = time.perf_counter()
