@@ -89,3 +89,62 @@ def test_ingest_waits_for_no_one_when_locked(tmp_path):
         done = run(["ingest", str(ARTICLES / "whiplash.md"), "--json"], data)
     assert done.returncode == 2
     assert "another ingest" in done.stderr and done.stdout == ""
+
+
+def test_the_app_process_makes_no_outbound_connection(tmp_path):
+    """The served app, under the same guard: a visitor's questions, an emergency, a staff
+    sign-in and the health check reach nothing beyond loopback."""
+    import time
+    import urllib.parse
+    import urllib.request
+
+    from gradio_client import Client
+
+    from tests.helpers import free_port
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "whiplash.md").write_text((ARTICLES / "whiplash.md").read_text())
+    data = tmp_path / "data"
+    assert run(["ingest", str(folder)], data).returncode == 0
+    port = free_port()
+    script = NO_NETWORK.replace(
+        "from assistant.cli import main\nsys.exit(main(sys.argv[1:]))",
+        "import runpy\nrunpy.run_path('app.py', run_name='__main__')",
+    )
+    env = {
+        "ASSISTANT_DATA_DIR": str(data),
+        "ASSISTANT_PORT": str(port),
+        "ASSISTANT_ADMIN_PASSWORD": "s3cret",
+        "PATH": "/usr/bin:/bin",
+        "HOME": "/tmp",
+    }
+    log = tmp_path / "app.log"
+    with open(log, "w") as err:
+        app = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=REPO, stderr=err)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(url + "healthz", timeout=2):
+                    break
+            except OSError:
+                assert app.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.3)
+        visitor = Client(url, verbose=False)
+        assert "[1]" in visitor.predict("How long does whiplash last?", api_name="/chat")
+        assert "911" in Client(url, verbose=False).predict(
+            "worst headache of my life just started and I'm vomiting", api_name="/chat"
+        )
+        form = urllib.parse.urlencode({"username": "admin", "password": "s3cret"}).encode()
+        with urllib.request.urlopen(url + "admin/login", data=form, timeout=30) as response:
+            assert response.status == 200
+    finally:
+        app.terminate()
+        try:
+            app.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # open event streams can hold uvicorn's shutdown
+            app.kill()
+            app.wait(timeout=10)
+    assert "NETWORK ATTEMPT" not in log.read_text()

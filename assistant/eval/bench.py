@@ -133,7 +133,7 @@ def visitors_load(settings, questions: list[str], visitors: int = 50, each: int 
     """50 simultaneous visitors, each from its own address, against the app in its process."""
     import socket
 
-    from .load import run_load, serve_app
+    from .load import run_load, serve_app, stop_app
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -142,8 +142,7 @@ def visitors_load(settings, questions: list[str], visitors: int = 50, each: int 
     try:
         figures = run_load(url, questions, visitors, each)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop_app(process)
     figures.pop("replies_text")
     return figures
 

@@ -100,3 +100,12 @@ def serve_app(data_dir: Path, port: int, extra_env: dict | None = None, timeout:
             process.kill()
             raise RuntimeError(f"the app did not start on {url}")
         time.sleep(0.2)
+
+
+def stop_app(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # open event streams can hold uvicorn's shutdown
+        process.kill()
+        process.wait(timeout=10)
