@@ -16,27 +16,52 @@ DB_FILE = "feedback.sqlite3"
 MAX_CHARS = 4000  # a visitor cannot fill the disk through one message
 
 EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-# A run of digits with the separators people type in phone numbers, optionally +country.
-PHONE = re.compile(r"(?<![\w+])\+?(?:\(?\d[\d\s().\-/]*\d\)?)")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-MIN_PHONE_DIGITS = 7
+# Phone numbers are found by Google's libphonenumber (phonenumbers), trying the regions a
+# clinic's visitors most often dial from; a number valid in none of them is still caught below.
+PHONE_REGIONS = ("US", "GB", "CA", "AU", "NZ", "IE", "IN", "DE", "FR", "ES", "IT", "NL")
+# What is left: a run of 7+ digits with the separators people type (an identifier: an NHS or
+# member number, a claim reference, or a phone number in no listed region's format)...
+DIGITS = re.compile(r"(?<![\d+])\+?(?:\(?\d[\d\s().\-/]*\d\)?)")
+# ...unless it is a date or a span of years, which say nothing about who wrote it.
+DATE_OR_YEARS = re.compile(
+    r"^\s*(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|(?:19|20)\d\d\s*-\s*(?:19|20)\d\d)\s*$"
+)
+MIN_IDENTIFIER_DIGITS = 7
+COUNTRY_CODE = re.compile(r"\+\d{1,3}[\s.\-]*$")
 
 KINDS = ("no_sources", "thumbs_down", "emergency")
 
 
 def mask(text: str) -> str:
-    """Replace e-mail addresses with [email] and phone numbers (7+ digits) with [phone]."""
-    text = EMAIL.sub("[email]", text or "")
+    """E-mail addresses become [email], phone numbers [phone], and other runs of 7 or more
+    digits (identifiers) [number]; dates, years and short numbers stay."""
+    import phonenumbers
 
-    def phone(match: re.Match) -> str:
+    text = EMAIL.sub("[email]", text or "")
+    found = sorted(
+        (m.start, m.end)
+        for region in PHONE_REGIONS
+        for m in phonenumbers.PhoneNumberMatcher(text, region)
+    )
+    spans: list[list[int]] = []
+    for start, end in found:  # regions may find overlapping parts of one number: the union
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    for start, end in reversed(spans):
+        code = COUNTRY_CODE.search(text[:start])  # a "+1 " another region's match left out
+        text = text[: code.start() if code else start] + "[phone]" + text[end:]
+
+    def identifier(match: re.Match) -> str:
         value = match.group(0)
         digits = sum(ch.isdigit() for ch in value)
-        if digits < MIN_PHONE_DIGITS or ISO_DATE.match(value.strip()):
+        if digits < MIN_IDENTIFIER_DIGITS or DATE_OR_YEARS.match(value):
             return value
         trailing = value[len(value.rstrip()) :]
-        return "[phone]" + trailing
+        return "[number]" + trailing
 
-    return PHONE.sub(phone, text)
+    return DIGITS.sub(identifier, text)
 
 
 @dataclass(frozen=True)
