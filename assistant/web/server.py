@@ -81,8 +81,9 @@ def create_app(assistant, settings: Settings) -> FastAPI:
     return app
 
 
-# As strict as Gradio allows: its page needs inline scripts and styles and eval (its own bundle
-# compiles templates), and nothing from any other origin.
+# As strict as Gradio allows, and nothing from any other origin. Its page needs inline script
+# (the per-request config, so no fixed hash; Gradio takes no nonce) and eval: without
+# 'unsafe-eval' the chat never loads (tried in the browser tests).
 CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
     "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
