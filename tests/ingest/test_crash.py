@@ -10,7 +10,7 @@ import sys
 import time
 
 from assistant.settings import Settings
-from assistant.store import Store
+from assistant.store import open_fresh
 from tests.helpers import ARTICLES, REPO
 
 KILLS = 10
@@ -40,7 +40,7 @@ def ingest(data_dir, corpus, wait: bool = True) -> subprocess.Popen:
 def snapshot(data_dir) -> dict:
     """Everything the index holds, by id: articles and versions, and all rows of the chunk,
     sentence and heading collections (live or not: an orphan shows up here)."""
-    store = Store(Settings(data_dir=data_dir).data_dir)
+    store = open_fresh(data_dir)  # not a client this process cached while the ingests ran
     records = store.article_records()
 
     def ids(collection) -> set[str]:
@@ -68,7 +68,9 @@ def change_corpus(corpus, rng: random.Random, step: int) -> None:
         shutil.copy(rng.choice(missing), corpus)
 
 
-def test_killed_ingests_are_repaired_by_one_sync(tmp_path):
+def test_killed_ingests_are_repaired_by_one_sync(tmp_path, embeddings):
+    from assistant.ask.assistant import Assistant
+
     rng = random.Random(20261201)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -81,16 +83,24 @@ def test_killed_ingests_are_repaired_by_one_sync(tmp_path):
     ingest(data, corpus)
     changed_run_s = time.monotonic() - start  # what the killed runs below would take
 
-    killed_while_running = 0
+    assistant = Assistant(Settings(data_dir=data), embeddings=embeddings)  # the app, meanwhile
+    killed_while_running = answered_during = 0
     for step in range(KILLS):
         change_corpus(corpus, rng, step)
         process = ingest(data, corpus, wait=False)
-        time.sleep(rng.uniform(0.1, changed_run_s))  # a random moment of the run, by design
+        kill_at = time.monotonic() + rng.uniform(0.1, changed_run_s)  # a random moment, by design
+        while time.monotonic() < kill_at:  # the app keeps answering while the ingest runs
+            reply = assistant.ask("What exercises help neck pain?")
+            assert reply.kind == "answer", reply
+            answered_during += process.poll() is None
         if process.poll() is None:
             killed_while_running += 1
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
-    print(f"{killed_while_running} of {KILLS} kills landed mid-run")
+    print(
+        f"{killed_while_running} of {KILLS} kills landed mid-run; {answered_during} answers meanwhile"
+    )
+    assert answered_during > 0
     assert killed_while_running >= KILLS // 2  # most kills landed mid-run, not after it
 
     ingest(data, corpus)  # the plain sync a staff member runs next
