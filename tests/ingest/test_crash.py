@@ -98,7 +98,8 @@ def test_killed_ingests_are_repaired_by_one_sync(tmp_path, embeddings):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
     print(
-        f"{killed_while_running} of {KILLS} kills landed mid-run; {answered_during} answers meanwhile"
+        f"{killed_while_running} of {KILLS} kills landed mid-run; "
+        f"{answered_during} answers meanwhile"
     )
     assert answered_during > 0
     assert killed_while_running >= KILLS // 2  # most kills landed mid-run, not after it
