@@ -100,6 +100,7 @@ def test_the_app_process_makes_no_outbound_connection(tmp_path):
 
     from gradio_client import Client
 
+    from assistant.eval.load import stop_app
     from tests.helpers import free_port
 
     folder = tmp_path / "articles"
@@ -141,10 +142,5 @@ def test_the_app_process_makes_no_outbound_connection(tmp_path):
         with urllib.request.urlopen(url + "admin/login", data=form, timeout=30) as response:
             assert response.status == 200
     finally:
-        app.terminate()
-        try:
-            app.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # open event streams can hold uvicorn's shutdown
-            app.kill()
-            app.wait(timeout=10)
+        stop_app(app)
     assert "NETWORK ATTEMPT" not in log.read_text()

@@ -27,10 +27,9 @@ def gguf_path(tmp_path_factory):
     return gemma.assemble(tmp_path_factory.mktemp("gguf") / "gemma3-270m.gguf")
 
 
-@pytest.fixture(scope="module")
-def llm_server(gguf_path, tmp_path_factory):
+def start_llama_server(gguf_path, log_path):
+    """llama.cpp's OpenAI-compatible server on a free loopback port, once it answers."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("llm") / "server.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [
@@ -57,13 +56,19 @@ def llm_server(gguf_path, tmp_path_factory):
     while True:  # poll the model list until the server answers
         try:
             if httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=1).is_success:
-                break
+                return process, f"http://127.0.0.1:{port}/v1"
         except httpx.HTTPError:
             pass
         assert process.poll() is None, f"llama_cpp.server exited:\n{log_path.read_text()}"
         assert time.monotonic() < deadline, "llama_cpp.server did not start"
         time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}/v1", log_path
+
+
+@pytest.fixture(scope="module")
+def llm_server(gguf_path, tmp_path_factory):
+    log_path = tmp_path_factory.mktemp("llm") / "server.log"
+    process, base_url = start_llama_server(gguf_path, log_path)
+    yield base_url, log_path
     process.terminate()
     process.wait(timeout=20)
 
@@ -136,44 +141,12 @@ def test_a_slow_server_falls_back_to_quoting(kb_settings, embeddings, llm_server
 
 
 def test_a_server_stopped_mid_conversation_falls_back_to_quoting(
-    kb_settings, embeddings, gguf_path
+    kb_settings, embeddings, gguf_path, tmp_path
 ):
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(gguf_path),
-            "--chat_format",
-            "gemma",
-            "--n_ctx",
-            "4096",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process, base_url = start_llama_server(gguf_path, tmp_path / "server.log")
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=1).is_success:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "no llama server"
-            time.sleep(0.2)
         settings = kb_settings.model_copy(
-            update={
-                "answer_backend": "openai",
-                "llm_base_url": f"http://127.0.0.1:{port}/v1",
-                "llm_timeout_s": 60,
-            }
+            update={"answer_backend": "openai", "llm_base_url": base_url, "llm_timeout_s": 60}
         )
         assistant = Assistant(settings, embeddings=embeddings)
         check_answer(assistant.ask(QUESTION), settings)
