@@ -248,45 +248,30 @@ def build_admin_app(
             upload = gr.Button("Upload and ingest", variant="primary", elem_id="upload-button")
             upload_status = gr.Markdown(elem_id="upload-status")
 
-        with gr.Tab("Visitor questions"):
-            gr.Markdown(
-                "Questions the articles could not answer, and replies visitors gave a thumbs "
-                "down. E-mail addresses and phone numbers are masked."
-            )
-            report = gr.Dataframe(
-                headers=FEEDBACK_HEADERS,
-                value=console.feedback_rows,
-                label="Visitor questions",
-                interactive=False,
-                wrap=True,
-            )
-            refresh_report = gr.Button("Refresh")
-
-        with gr.Tab("Emergency replies"):
-            gr.Markdown(
-                "Messages that received the emergency reply, and the rule or the classifier that "
-                "recognised them, for a clinician to review the triage. E-mail addresses and "
-                "phone numbers are masked."
-            )
-            emergencies = gr.Dataframe(
-                headers=EMERGENCY_HEADERS,
-                value=console.emergency_rows,
-                label="Emergency replies",
-                interactive=False,
-                wrap=True,
-            )
-            refresh_emergencies = gr.Button("Refresh")
-
-        with gr.Tab("Staff actions"):
-            gr.Markdown("Sign-ins, failed sign-ins, uploads, removals and re-syncs.")
-            actions = gr.Dataframe(
-                headers=AUDIT_HEADERS,
-                value=console.audit_rows,
-                label="Staff actions",
-                interactive=False,
-                wrap=True,
-            )
-            refresh_actions = gr.Button("Refresh")
+        report_tab(
+            "Visitor questions",
+            "Questions the articles could not answer, and replies visitors gave a thumbs "
+            "down. E-mail addresses and phone numbers are masked.",
+            FEEDBACK_HEADERS,
+            console.feedback_rows,
+            "visitor_questions",
+        )
+        report_tab(
+            "Emergency replies",
+            "Messages that received the emergency reply, and the rule or the classifier that "
+            "recognised them, for a clinician to review the triage. E-mail addresses and "
+            "phone numbers are masked.",
+            EMERGENCY_HEADERS,
+            console.emergency_rows,
+            "emergency_replies",
+        )
+        report_tab(
+            "Staff actions",
+            "Sign-ins, failed sign-ins, uploads, removals and re-syncs.",
+            AUDIT_HEADERS,
+            console.audit_rows,
+            "staff_actions",
+        )
 
         app.load(article_choices, outputs=[to_remove])
         refresh.click(console.article_rows, outputs=[articles], api_name="articles").then(
@@ -316,9 +301,12 @@ def build_admin_app(
         upload.click(guarded(console.upload), [files], [upload_status], api_name="upload").then(
             lambda: None, None, [files]
         ).then(console.article_rows, outputs=[articles]).then(article_choices, outputs=[to_remove])
-        refresh_report.click(console.feedback_rows, outputs=[report], api_name="visitor_questions")
-        refresh_emergencies.click(
-            console.emergency_rows, outputs=[emergencies], api_name="emergency_replies"
-        )
-        refresh_actions.click(console.audit_rows, outputs=[actions], api_name="staff_actions")
     return app
+
+
+def report_tab(title: str, intro: str, headers: list[str], rows, api_name: str) -> None:
+    """A tab with a read-only table of `rows()` and a button that refreshes it."""
+    with gr.Tab(title):
+        gr.Markdown(intro)
+        table = gr.Dataframe(headers=headers, value=rows, label=title, interactive=False, wrap=True)
+        gr.Button("Refresh").click(rows, outputs=[table], api_name=api_name)
