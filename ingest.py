@@ -1,4 +1,5 @@
-"""Staff CLI: `python ingest.py [PATH ...] [--sync] [--json]` adds, updates and removes articles."""
+"""Staff CLI: `python ingest.py [PATH|URL ...] [--sitemap URL] [--sync] [--json]` adds, updates and
+removes articles from files and from the clinic's web pages."""
 
 import sys
 

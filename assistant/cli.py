@@ -15,10 +15,16 @@ from .offline import go_offline
 def cmd_ingest(args, settings) -> int:
     from .errors import IndexLockedError
     from .ingest import ingest
+    from .ingest.pages import is_url
 
-    paths = args.paths or [settings.articles_dir]
+    urls = [p for p in args.paths if is_url(p)]
+    paths = [Path(p) for p in args.paths if not is_url(p)]
+    if not (args.paths or args.sitemap):
+        paths = [settings.articles_dir]
     try:
-        report = ingest(settings, paths, args.sync, progress=not args.json)
+        report = ingest(
+            settings, paths, args.sync, progress=not args.json, urls=urls, sitemaps=args.sitemap
+        )
     except IndexLockedError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -198,12 +204,22 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="add or update articles in the index")
     p.add_argument(
-        "paths", nargs="*", type=Path, help="files and folders (default: the articles folder)"
+        "paths",
+        nargs="*",
+        help="files, folders and web pages (http(s):// URLs); default: the articles folder",
+    )
+    p.add_argument(
+        "--sitemap",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="every page a sitemap (or sitemap index) lists; repeatable",
     )
     p.add_argument(
         "--sync",
         action="store_true",
-        help="also remove articles whose files are gone from these folders",
+        help="also remove articles whose files are gone from these folders, "
+        "and pages gone from these sitemaps",
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(run=cmd_ingest)

@@ -35,6 +35,17 @@ class Settings(BaseSettings):
     # clinical review, identifiers masked) are deleted after this many days; 0 keeps them.
     retention_days: int = 90
 
+    # The clinic's website as a source of articles (ingest.py URL / --sitemap, and the console)
+    # The console fetches only from these hosts (comma-separated; subdomains included), e.g.
+    # "clinic.example,blog.clinic.example"; empty: the console cannot fetch pages.
+    site_hosts: str = ""
+    fetch_delay_s: float = 1.0  # between two requests to one host (or the site's Crawl-delay)
+    fetch_timeout_s: float = 15.0  # a page that has not fully arrived by then fails
+    fetch_max_mb: int = 5
+    fetch_user_agent: str = (
+        "ClinicAssistantBot/0.1 (the clinic's FAQ assistant reading its own articles)"
+    )
+
     # The clinic (filled into the disclaimer, decline and emergency templates)
     clinic_name: str = "RegeneSpine"
     booking_url: str = "https://clinic.example/book-a-consultation"
@@ -68,6 +79,10 @@ class Settings(BaseSettings):
     llm_model_path: Path | None = None  # GGUF file for the llamacpp backend
     llm_chat_format: str | None = None  # llamacpp: e.g. "gemma" for a GGUF without a chat template
     llm_timeout_s: float = 60.0
+
+    @property
+    def site_host_list(self) -> list[str]:
+        return [h.strip() for h in self.site_hosts.split(",") if h.strip()]
 
     @property
     def texts_dir(self) -> Path:

@@ -139,7 +139,8 @@ class Store:
                 values = dict(meta)
                 values["tags"] = tuple(json.loads(values.get("tags", "[]")))
                 values["url"] = values.get("url") or None
-                values["reviewed"] = values.get("reviewed") or None
+                for key in ("reviewed", "etag", "last_modified", "page_url"):
+                    values[key] = values.get(key) or None
                 records[source] = ArticleRecord(
                     source=source,
                     **{k: v for k, v in values.items() if k in ArticleRecord.__dataclass_fields__},

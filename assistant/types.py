@@ -45,6 +45,11 @@ class Article:
     url: str | None = None
     reviewed: str | None = None  # ISO date of the last clinical review
     tags: tuple[str, ...] = ()
+    # A web page's validators and the address it was fetched from (its source is its canonical
+    # URL): a re-sync asks the site whether it changed before fetching it again.
+    etag: str | None = None
+    last_modified: str | None = None
+    page_url: str | None = None
 
 
 def chunk_id(source: str, content_hash: str, position: int) -> str:
@@ -143,3 +148,6 @@ class ArticleRecord:
     url: str | None = None
     reviewed: str | None = None
     tags: tuple[str, ...] = ()
+    etag: str | None = None
+    last_modified: str | None = None
+    page_url: str | None = None

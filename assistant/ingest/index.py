@@ -8,8 +8,8 @@ The next sync deletes whatever an interrupted run left behind.
 
 import contextlib
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,10 @@ from filelock import FileLock, Timeout
 from ..errors import IndexLockedError, LoadError
 from ..store import Store, now_iso
 from ..types import Article, ArticleRecord, Chunk, sentences_of
+from .fetch import Fetcher
 from .load import find_article_files, load_article
+from .pages import NotModified, WebPage, is_url
+from .sitemap import WebSources
 from .split import Splitter
 
 LOCK_FILE = "ingest.lock"
@@ -71,11 +74,27 @@ def ingest_lock(data_dir: Path) -> Iterator[None]:
         lock.release()
 
 
+class ArticleFile:
+    """One article file to ingest; its source is its path relative to root."""
+
+    def __init__(self, file: Path, root: Path):
+        self.file = file
+        self.root = root
+        self.name = file.relative_to(root).as_posix()
+        self.key = f"{root}\x00{self.name}"
+
+    def load(self, records: dict[str, ArticleRecord]) -> Article:
+        return load_article(self.file, self.root)
+
+
 class Indexer:
-    def __init__(self, store: Store, embeddings, splitter: Splitter):
+    def __init__(
+        self, store: Store, embeddings, splitter: Splitter, fetcher: Callable[[], Fetcher]
+    ):
         self.store = store
         self.embeddings = embeddings
         self.splitter = splitter
+        self.fetcher = fetcher  # made only when pages must be fetched (a rebuild re-fetches them)
 
     def build_signature(self) -> dict:
         """What built the index; known without loading the model."""
@@ -89,12 +108,16 @@ class Indexer:
         self,
         paths: list[Path],
         remove_missing: bool = False,
-        progress: bool = True,
+        progress: bool | Callable[[int, int, str], None] = True,
+        web: "WebSources | None" = None,
     ) -> SyncReport:
-        """Add or update the articles under paths; remove_missing also drops vanished files."""
+        """Add or update the articles under paths and the pages of `web`; remove_missing also
+        drops vanished files and pages gone from their sitemap. progress: a bar on stderr, or
+        a callback (done, total, name)."""
         report = SyncReport()
         records = self.store.article_records()
         paths = [Path(p).resolve() for p in paths]
+        refetch: list[ArticleRecord] = []
 
         if records and self._signature_changed():
             # Different model or splitting: old vectors must not mix with new ones.
@@ -102,37 +125,38 @@ class Indexer:
             paths += [
                 Path(r.folder) / r.source
                 for r in records.values()
-                if (Path(r.folder) / r.source).is_file()
+                if not is_url(r.source) and (Path(r.folder) / r.source).is_file()
             ]
+            refetch = [r for r in records.values() if is_url(r.source)]
             self.store.reset()
             records = {}
 
         self.store.delete_stale(records)  # repair what an interrupted run left
 
-        files: dict[str, tuple[Path, Path]] = {}
-        for path in paths:
-            try:
-                for file, root in find_article_files(path):
-                    source = file.relative_to(root).as_posix()
-                    files.setdefault(f"{root}\x00{source}", (file, root))
-            except LoadError as err:
-                report.failed.append((str(path), str(err)))
+        candidates, seen_files = self._file_candidates(paths, report)
+        listed: dict[str, set[str]] = {}
+        if web or refetch:
+            web = web or WebSources(self.fetcher())
+            pages, listed = web.collect(report)
+            refetched = [WebPage(r.page_url or r.source, r.folder, web.fetcher) for r in refetch]
+            candidates += pages + refetched
 
-        items = _progress(list(files.values()), progress)
         claimed: dict[str, str] = {}  # source -> folder, for files planned but not yet committed
+        items = _progress(candidates, progress)
         for batch in _batches(items, BATCH_ARTICLES):
-            planned = [
-                p for file, root in batch if (p := self._plan(file, root, records, claimed, report))
-            ]
+            planned = [p for c in batch if (p := self._plan(c, records, claimed, report))]
             self._write(planned, records, report)
 
         to_remove: set[str] = set()
         if remove_missing:
-            seen = {key for key in files}
             for folder in (p for p in paths if p.is_dir()):
                 for record in records.values():
                     key = f"{folder}\x00{record.source}"
-                    if record.folder == str(folder) and key not in seen:
+                    if record.folder == str(folder) and key not in seen_files:
+                        to_remove.add(record.source)
+            for sitemap, urls in listed.items():
+                for record in records.values():
+                    if record.folder == sitemap and (record.page_url or record.source) not in urls:
                         to_remove.add(record.source)
         for source in sorted(to_remove):
             if source in records:
@@ -143,6 +167,31 @@ class Indexer:
             self.store.keep_headings(self.store.live_headings(records))
         if report.changed or not self.store.info():
             self.store.set_info(**self.build_signature())
+            self.store.bump_generation()
+        report.chunks = self.store.count_chunks()
+        return report
+
+    @staticmethod
+    def _file_candidates(paths: list[Path], report: SyncReport) -> tuple[list, set[str]]:
+        files: dict[str, ArticleFile] = {}
+        for path in paths:
+            try:
+                for file, root in find_article_files(path):
+                    candidate = ArticleFile(file, root)
+                    files.setdefault(candidate.key, candidate)
+            except LoadError as err:
+                report.failed.append((str(path), str(err)))
+        return list(files.values()), set(files)
+
+    def remove_sources(self, sources: list[str]) -> SyncReport:
+        report = SyncReport()
+        records = self.store.article_records()
+        for source in sources:
+            if source in records:
+                self.remove(source, records)
+                report.removed.append(source)
+        if report.changed:
+            self.store.keep_headings(self.store.live_headings(records))
             self.store.bump_generation()
         report.chunks = self.store.count_chunks()
         return report
@@ -175,38 +224,63 @@ class Indexer:
 
     def _plan(
         self,
-        file: Path,
-        root: Path,
+        candidate: "ArticleFile | WebPage",
         records: dict[str, ArticleRecord],
         claimed: dict[str, str],
         report: SyncReport,
     ) -> tuple[str, Article, ArticleRecord | None] | None:
-        """(source, article, its old record) when the file needs embedding; otherwise the
+        """(source, article, its old record) when the candidate needs embedding; otherwise the
         report says why not (failed, or unchanged)."""
-        source = file.relative_to(root).as_posix()
         try:
-            article = load_article(file, root)
+            article = candidate.load(records)
         except LoadError as err:
-            report.failed.append((source, str(err)))
+            report.failed.append((candidate.name, str(err)))
             return None
+        if isinstance(article, NotModified):
+            old = records[article.source]
+            if old.folder != article.folder:  # now listed by another sitemap
+                records[old.source] = replace(old, folder=article.folder)
+                self.store.commit_article(records[old.source])
+            report.unchanged.append(article.source)
+            return None
+        source = article.source
         old = records.get(source)
-        taken_from = old.folder if old else claimed.get(source)
-        if taken_from and taken_from != article.folder:
-            report.failed.append(
-                (
-                    source,
+        if is_url(source):
+            if source in claimed:
+                return None  # the same page listed twice (two addresses, one canonical URL)
+        else:
+            taken_from = old.folder if old else claimed.get(source)
+            if taken_from and taken_from != article.folder:
+                report.failed.append(
                     (
-                        f"an article named '{source}' was already ingested from {taken_from}: "
-                        "rename this file, or remove the other article first"
-                    ),
+                        source,
+                        (
+                            f"an article named '{source}' was already ingested from "
+                            f"{taken_from}: rename this file, or remove the other article first"
+                        ),
+                    )
                 )
-            )
-            return None
+                return None
+        claimed[source] = article.folder
         if old and old.content_hash == article.content_hash:
+            self._keep_page_details(old, article, records)
             report.unchanged.append(source)
             return None
-        claimed[source] = article.folder
         return source, article, old
+
+    def _keep_page_details(self, old: ArticleRecord, article: Article, records) -> None:
+        """Same content, new validators or sitemap: record them (nothing is re-embedded), so
+        the next sync can ask the site with them."""
+        new = replace(
+            old,
+            folder=article.folder,
+            etag=article.etag,
+            last_modified=article.last_modified,
+            page_url=article.page_url,
+        )
+        if new != old:
+            self.store.commit_article(new)
+            records[old.source] = new
 
     def _write(self, planned: list, records: dict[str, ArticleRecord], report: SyncReport) -> None:
         """Embed a batch of articles together (fuller model batches), then write each in the
@@ -243,6 +317,9 @@ class Indexer:
             url=article.url,
             reviewed=article.reviewed,
             tags=article.tags,
+            etag=article.etag,
+            last_modified=article.last_modified,
+            page_url=article.page_url,
         )
         self.store.commit_article(record)
         records[source] = record
@@ -264,9 +341,18 @@ def _batches(items, size: int):
         yield batch
 
 
-def _progress(items: list, enabled: bool):
-    if not enabled:
+def _progress(items: list, progress):
+    if progress is False:
         return items
+    if callable(progress):
+        return _reporting(items, progress)
     from tqdm import tqdm
 
     return tqdm(items, desc="Ingesting", unit="article", file=sys.stderr, leave=False)
+
+
+def _reporting(items: list, callback: Callable[[int, int, str], None]):
+    for done, item in enumerate(items):
+        callback(done, len(items), item.name)
+        yield item
+    callback(len(items), len(items), "")

@@ -1,4 +1,4 @@
-"""Files -> Articles: Markdown with front matter, plain text, HTML and PDF, validated.
+"""Files -> Articles: Markdown with front matter, plain text, HTML, PDF and Word, validated.
 
 Every problem with a file becomes a LoadError whose message says what is wrong and what to do,
 so ingestion can report it by name and go on with the other files.
@@ -14,7 +14,10 @@ from pathlib import Path
 from ..errors import LoadError
 from ..types import Article
 
-SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf"}
+SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx"}
+# Documents staff may drop in a folder that we cannot read: reported, never silently skipped.
+CONVERT_FIRST = {".doc", ".docm", ".dot", ".dotx", ".rtf", ".odt", ".pages", ".wpd", ".wps"}
+SAVE_AS = "save it as .docx or PDF (in Word: File > Save As), or as .md or .txt"
 MIN_BODY_CHARS = 20
 BULLETS = re.compile(r"^\s*[•●▪◦‣∙·*–-]\s+", re.MULTILINE)
 
@@ -30,7 +33,7 @@ def find_article_files(path: Path) -> list[tuple[Path, Path]]:
         f
         for f in sorted(path.rglob("*"))
         if f.is_file()
-        and f.suffix.lower() in SUPPORTED_SUFFIXES
+        and f.suffix.lower() in SUPPORTED_SUFFIXES | CONVERT_FIRST
         and not any(part.startswith(".") for part in f.relative_to(path).parts)
         and f.stem.lower() != "readme"  # a folder's README describes it; it is no article
     ]
@@ -40,9 +43,11 @@ def find_article_files(path: Path) -> list[tuple[Path, Path]]:
 def load_article(file: Path, root: Path) -> Article:
     source = file.relative_to(root).as_posix()
     suffix = file.suffix.lower()
+    if suffix in CONVERT_FIRST:
+        raise LoadError(f"'{suffix}' files cannot be read: {SAVE_AS}")
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(
-            f"unsupported file type '{suffix}': save the article as .md, .txt, .html or .pdf"
+            f"unsupported file type '{suffix}': save the article as .md, .txt, .html, .docx or .pdf"
         )
     try:
         data = file.read_bytes()
@@ -53,6 +58,8 @@ def load_article(file: Path, root: Path) -> Article:
 
     if suffix == ".pdf":
         title, body, meta = _parse_pdf(data, file.stem)
+    elif suffix == ".docx":
+        title, body, meta = _parse_docx(data, file.stem)
     else:
         text = _decode(data)
         if suffix in {".md", ".markdown"}:
@@ -62,14 +69,15 @@ def load_article(file: Path, root: Path) -> Article:
         else:
             title, body, meta = _parse_plain_text(text, file.stem)
 
-    body = _normalise(body)
+    body = normalise(body)
     if len(body) < MIN_BODY_CHARS:
         raise LoadError("the article has no body text: add its text below the title")
-    return _article(source, root, title, body, meta)
+    return make_article(source, str(root), title, body, meta)
 
 
-def _article(source: str, root: Path, title: str, body: str, meta: dict) -> Article:
-    title = _normalise(title).lstrip("# ").strip() or Path(source).stem.replace("-", " ").title()
+def make_article(source: str, folder: str, title: str, body: str, meta: dict) -> Article:
+    """An Article from what a loader found; its content hash covers what the index shows."""
+    title = normalise(title).lstrip("# ").strip() or Path(source).stem.replace("-", " ").title()
     url = _optional_str(meta.get("url"))
     reviewed = meta.get("reviewed")
     if isinstance(reviewed, dt.date | dt.datetime):
@@ -86,13 +94,16 @@ def _article(source: str, root: Path, title: str, body: str, meta: dict) -> Arti
     ).hexdigest()
     return Article(
         source=source,
-        folder=str(root),
+        folder=folder,
         title=title,
         text=body,
         content_hash=digest,
         url=url,
         reviewed=reviewed,
         tags=tags,
+        etag=_optional_str(meta.get("etag")),
+        last_modified=_optional_str(meta.get("last_modified")),
+        page_url=_optional_str(meta.get("page_url")),
     )
 
 
@@ -107,7 +118,7 @@ def _decode(data: bytes) -> str:
     if b"\x00" in data:
         raise LoadError(
             "this is not a text file (it holds binary data): "
-            "save the article as Markdown, plain text, HTML or PDF"
+            "save the article as Markdown, plain text, HTML, Word (.docx) or PDF"
         )
     try:
         return data.decode("utf-8-sig")
@@ -118,7 +129,7 @@ def _decode(data: bytes) -> str:
         ) from err
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u00a0", " ").replace("\u200b", "")
     text = BULLETS.sub("- ", text)
@@ -153,7 +164,7 @@ def _parse_markdown(text: str, fallback_title: str) -> tuple[str, str, dict]:
 
 
 def _parse_plain_text(text: str, fallback_title: str) -> tuple[str, str, dict]:
-    lines = _normalise(text).split("\n")
+    lines = normalise(text).split("\n")
     title = next((line.strip() for line in lines if line.strip()), fallback_title)
     # Drop the title and any repeats of it at the top (the clinic's files repeat it).
     start = 0
@@ -239,3 +250,36 @@ def _parse_pdf(data: bytes, fallback_title: str) -> tuple[str, str, dict]:
     if meta_title and meta_title.strip() and meta_title.strip().lower() != "untitled":
         title = meta_title.strip()
     return title, body, {}
+
+
+DOCX_STYLES = """
+p[style-name='Title'] => h1.title:fresh
+p[style-name='Subtitle'] => p:fresh
+p[style-name='heading 1'] => h2:fresh
+p[style-name='heading 2'] => h3:fresh
+p[style-name='heading 3'] => h4:fresh
+"""
+
+
+def _parse_docx(data: bytes, fallback_title: str) -> tuple[str, str, dict]:
+    """Word through mammoth: it turns Word's heading styles into headings and its bulleted and
+    numbered paragraphs into lists, which the HTML reader makes sections and "- " items. The
+    title is the Title paragraph, else a Heading 1 that opens the document, else a short first
+    paragraph."""
+    import zipfile
+
+    import mammoth
+
+    try:
+        html = mammoth.convert_to_html(io.BytesIO(data), style_map=DOCX_STYLES).value
+    except (zipfile.BadZipFile, KeyError, ValueError) as err:
+        raise LoadError(
+            f"cannot read this Word file ({err}): open it in Word and save it again as .docx"
+        ) from err
+    if not html.strip():
+        raise LoadError("the Word file has no text: add the article's text, or delete the file")
+    if '<h1 class="title">' not in html:
+        opening = re.match(r"\s*<(h2|p)>([^<]{1,120})</\1>", html)
+        if opening:
+            html = f"<h1>{opening.group(2)}</h1>" + html[opening.end() :]
+    return _parse_html(html, fallback_title)

@@ -14,14 +14,19 @@ from pathlib import Path
 import gradio as gr
 
 from ..errors import AssistantError, IndexLockedError
-from ..ingest import ingest
+from ..ingest import ingest, remove_articles
+from ..ingest.fetch import FetchError, HostPolicy
+from ..ingest.load import CONVERT_FIRST, SAVE_AS
+from ..ingest.pages import is_url
 from ..settings import Settings
 from .audit import AuditLog
 from .feedback import FeedbackLog
 
 log = logging.getLogger(__name__)
 
-UPLOAD_SUFFIXES = (".md", ".txt", ".html", ".pdf")
+UPLOAD_SUFFIXES = (".md", ".txt", ".html", ".pdf", ".docx")
+SITEMAP = "A sitemap: every page it lists"
+ONE_PAGE = "One page"
 ARTICLE_HEADERS = ["Title", "File", "Chunks", "Last ingested", "Reviewed"]
 FEEDBACK_HEADERS = ["When (UTC)", "Why", "Visitor's question", "Reply"]
 FEEDBACK_KIND = {"no_sources": "Declined: no sources", "thumbs_down": "Thumbs down"}
@@ -42,6 +47,8 @@ def safe_file_name(name: str) -> str:
     if not dot:
         stem, suffix = base, ""
     suffix = "." + suffix.lower() if suffix else ""
+    if suffix in CONVERT_FIRST:
+        raise UploadRefused(f"{name!r}: '{suffix}' files cannot be read: {SAVE_AS}")
     if suffix not in UPLOAD_SUFFIXES:
         raise UploadRefused(f"{name!r}: only {', '.join(UPLOAD_SUFFIXES)} files can be uploaded")
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem)
@@ -153,6 +160,8 @@ class Console:
         record = records.get(source or "")
         if record is None:
             return "Choose an article to remove."
+        if is_url(record.source):
+            return self._remove_page(record)
         folder = Path(record.folder)
         file = folder / record.source
         if file.is_file():
@@ -165,6 +174,69 @@ class Console:
             self.audit.record(self.who, "remove", source)
             return f"Removed **{record.title}** (`{source}`): its file and its chunks."
         return f"`{source}` could not be removed from the index: its folder {folder} is missing."
+
+    def _remove_page(self, record) -> str:
+        try:
+            remove_articles(self.settings, [record.source])
+        except IndexLockedError:
+            return LOCKED
+        self.assistant.refresh_if_changed()
+        self.audit.record(self.who, "remove", record.source)
+        text = f"Removed **{record.title}** (`{record.source}`) from the index."
+        if not record.folder.endswith("/"):  # listed by a sitemap
+            text += (
+                f" It is still listed in {record.folder}: adding that sitemap again brings it "
+                "back, so take the page off the site's sitemap too."
+            )
+        return text
+
+    def add_from_site(self, address: str, what: str, remove_gone: bool, progress=None) -> str:
+        """Fetch one page or a sitemap's pages, only from the clinic's own hosts."""
+        address = (address or "").strip()
+        hosts = self.settings.site_host_list
+        if not hosts:
+            return (
+                "The console fetches only from the clinic's own sites, and none is set: set "
+                "ASSISTANT_SITE_HOSTS (e.g. `www.clinic.example`) and restart the app."
+            )
+        if not is_url(address):
+            return "Give the page's or sitemap's full address, starting with https://"
+        policy = HostPolicy.site_hosts(hosts)
+        try:
+            policy.check(address)
+        except FetchError as err:
+            return f"Refused: {err}"
+        sitemap = what == SITEMAP
+        try:
+            report = ingest(
+                self.settings,
+                [],
+                sync=sitemap and remove_gone,
+                progress=progress or False,
+                urls=[] if sitemap else [address],
+                sitemaps=[address] if sitemap else [],
+                policy=policy,
+            )
+        except IndexLockedError:
+            return LOCKED
+        self.assistant.refresh_if_changed()
+        lines = [
+            f"From {address}: added {len(report.added)}, updated {len(report.updated)}, "
+            f"unchanged {len(report.unchanged)}, removed {len(report.removed)}, "
+            f"failed {len(report.failed)}; {report.chunks} chunks in the index.",
+            "",
+        ]
+        for word, sources in [
+            ("Added", report.added),
+            ("Updated", report.updated),
+            ("Removed", report.removed),
+            ("Unchanged", report.unchanged),
+        ]:
+            lines += [f"- {word} {url}" for url in sources]
+        lines += [f"- **Failed** {url}: {reason}" for url, reason in report.failed]
+        text = "\n".join(lines)
+        self.audit.record(self.who, "add from website", text)
+        return text
 
     def resync(self) -> str:
         try:
@@ -248,6 +320,26 @@ def build_admin_app(
             upload = gr.Button("Upload and ingest", variant="primary", elem_id="upload-button")
             upload_status = gr.Markdown(elem_id="upload-status")
 
+            gr.Markdown(
+                "## Add from the website\n"
+                "One page, or a sitemap to bring in every page it lists (a sitemap index "
+                "too). Pages come only from the clinic's sites: "
+                f"{', '.join(settings.site_host_list) or 'none set (ASSISTANT_SITE_HOSTS)'}. "
+                "Citations link to the live page; adding the same sitemap again updates what "
+                "changed."
+            )
+            site_address = gr.Textbox(
+                label="Address of the page or sitemap",
+                placeholder="https://www.clinic.example/sitemap.xml",
+                elem_id="site-address",
+            )
+            site_kind = gr.Radio([ONE_PAGE, SITEMAP], value=ONE_PAGE, label="What is it?")
+            site_sync = gr.Checkbox(
+                label="Remove the articles of pages no longer in the sitemap", value=False
+            )
+            site_add = gr.Button("Add from the website", variant="primary", elem_id="site-add")
+            site_status = gr.Markdown(elem_id="site-status")
+
         report_tab(
             "Visitor questions",
             "Questions the articles could not answer, and replies visitors gave a thumbs "
@@ -297,6 +389,16 @@ def build_admin_app(
         )
         confirm.click(guarded(console.remove), [to_remove], [status], api_name="remove").then(
             lambda: gr.update(visible=False), None, [confirm_row]
+        ).then(console.article_rows, outputs=[articles]).then(article_choices, outputs=[to_remove])
+
+        def add_from_site(address, kind, remove_gone, progress=gr.Progress()):  # noqa: B008
+            def report(done: int, total: int, url: str) -> None:
+                progress((done, total), desc=f"Fetching {url}" if url else "Done", unit="pages")
+
+            return guarded(console.add_from_site)(address, kind, remove_gone, report)
+
+        site_add.click(
+            add_from_site, [site_address, site_kind, site_sync], [site_status], api_name="add_site"
         ).then(console.article_rows, outputs=[articles]).then(article_choices, outputs=[to_remove])
         upload.click(guarded(console.upload), [files], [upload_status], api_name="upload").then(
             lambda: None, None, [files]

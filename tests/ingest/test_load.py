@@ -116,7 +116,11 @@ def test_pdf_text(tmp_path):
             "front matter",
         ),
         ("bad.pdf", b"%PDF-1.4\nthis is not really a pdf\n", "PDF"),
-        ("notes.docx", "whatever", "unsupported"),
+        ("notes.docx", "whatever", "save it again as .docx"),
+        ("notes.doc", b"\xd0\xcf\x11\xe0 old Word", "save it as .docx or PDF"),
+        ("notes.rtf", "{\\rtf1 Neck pain}", "save it as .docx or PDF"),
+        ("notes.odt", b"PK\x03\x04", "save it as .docx or PDF"),
+        ("notes.key", "whatever", "unsupported file type"),
         ("titleonly.md", "---\ntitle: Only a title\n---\n", "no body"),
     ],
 )
@@ -135,3 +139,56 @@ def test_scanned_pdf_without_text(tmp_path):
     pdf.save()
     with pytest.raises(LoadError, match="no text"):
         load_article(path, tmp_path)
+
+
+def word_document(path, title_style: bool):
+    import docx
+
+    document = docx.Document()
+    if title_style:
+        document.add_heading("Whiplash after a car accident", 0)  # Word's Title style
+    else:
+        document.add_heading("Whiplash after a car accident", 1)
+    document.add_paragraph("Whiplash is a neck injury caused by a sudden jolt of the head.")
+    document.add_heading("Symptoms", 1)
+    document.add_paragraph("Neck pain and stiffness", style="List Bullet")
+    document.add_paragraph("Headaches at the base of the skull", style="List Bullet")
+    document.add_heading("What helps", 2)
+    document.add_paragraph("Staying gently active", style="List Number")
+    document.add_paragraph("Exercises from a physiotherapist", style="List Number")
+    closing = document.add_paragraph("Most people ")
+    closing.add_run("recover").bold = True
+    closing.add_run(" within a few weeks.")
+    document.save(path)
+    return path
+
+
+@pytest.mark.parametrize("title_style", [True, False], ids=["Title style", "Heading 1 first"])
+def test_word_document_headings_become_sections_and_lists_stay_lists(tmp_path, title_style):
+    path = word_document(tmp_path / "whiplash.docx", title_style)
+
+    article = load_article(path, tmp_path)
+
+    assert article.source == "whiplash.docx"
+    assert article.title == "Whiplash after a car accident"
+    assert article.text.splitlines() == [
+        "Whiplash is a neck injury caused by a sudden jolt of the head.",
+        "",
+        "## Symptoms",
+        "- Neck pain and stiffness",
+        "- Headaches at the base of the skull",
+        "",
+        "## What helps",
+        "- Staying gently active",
+        "- Exercises from a physiotherapist",
+        "",
+        "Most people recover within a few weeks.",
+    ]
+
+
+def test_a_folder_reports_documents_it_cannot_read(tmp_path):
+    word_document(tmp_path / "whiplash.docx", True)
+    write(tmp_path, "old-leaflet.doc", b"\xd0\xcf\x11\xe0 old Word")
+    write(tmp_path, "photo.jpg", b"\xff\xd8\xff")
+    found = sorted(f.name for f, _ in find_article_files(tmp_path))
+    assert found == ["old-leaflet.doc", "whiplash.docx"]  # a photo is not a document
