@@ -144,3 +144,51 @@ def test_the_app_process_makes_no_outbound_connection(tmp_path):
     finally:
         stop_app(app)
     assert "NETWORK ATTEMPT" not in log.read_text()
+
+
+def test_ingest_py_takes_pages_and_sitemaps_and_sync_drops_pages_gone(tmp_path):
+    from tests.ingest.site import Site, build_site, serve
+
+    site = Site()
+    server = serve(site)
+    build_site(site, slow_s=3.0, huge_bytes=2 * 1024 * 1024)
+    data = tmp_path / "data"
+    env = {
+        "ASSISTANT_DATA_DIR": str(data),
+        "ASSISTANT_FETCH_DELAY_S": "0",
+        "PATH": "/usr/bin:/bin",
+        "HOME": "/tmp",
+    }
+    command = [sys.executable, "ingest.py", "--json"]
+    try:
+        pages = [site.base + "/blog/neck-headaches", site.base + "/blog/missing"]
+        sitemap = ["--sitemap", site.base + "/sitemap-pages.xml.gz"]
+        first = subprocess.run(
+            command + pages + sitemap, env=env, cwd=REPO, capture_output=True, text=True
+        )
+        assert first.returncode == 1, first.stderr  # one page failed, the others went in
+        summary = json.loads(first.stdout)
+        assert summary["added"] == 3
+        assert summary["failed"] == [
+            {
+                "source": site.base + "/blog/missing",
+                "reason": "the page is gone (HTTP 404): check the address, or remove it from "
+                "the site's sitemap",
+            }
+        ]
+
+        site.sitemap("/sitemap-pages.xml.gz", ["/blog/jaw-clenching"], gz=True)
+        again = subprocess.run(
+            command + sitemap + ["--sync"], env=env, cwd=REPO, capture_output=True, text=True
+        )
+        assert again.returncode == 0, again.stderr
+        assert json.loads(again.stdout) | {"chunks": 0} == {
+            "added": 0,
+            "updated": 0,
+            "unchanged": 1,
+            "removed": 1,  # /posture left the sitemap
+            "chunks": 0,
+            "failed": [],
+        }
+    finally:
+        server.shutdown()
