@@ -131,6 +131,34 @@ def cmd_beir(args, settings) -> int:
     return 0
 
 
+def run_site_bench(evalsets: Path, settings) -> dict:
+    from .eval.sitebench import extraction_quality, site_bench
+
+    site = site_bench(settings.articles_dir, settings)
+    print(
+        f"\nWebsite: {site['pages']} pages (the articles as a blog) through the sitemap: "
+        f"{site['polite_pages_per_s']} pages/s at the {site['delay_s']:g} s polite delay, "
+        f"{site['no_delay_pages_per_s']} pages/s without it; unchanged re-sync "
+        f"{site['polite_unchanged_resync_s']} s; chunks with page furniture: "
+        f"{site['chunks_with_furniture']}",
+        flush=True,
+    )
+    quality = {}
+    for part in ("dev", "holdout"):
+        folder = evalsets / "webpages" / part
+        if folder.is_dir():
+            q = extraction_quality(folder)
+            quality[part] = q
+            print(
+                f"Extraction, {part} ({q['pages']} pages from real site builders): paragraphs "
+                f"{q['paragraph_recall']:.3f}, headings {q['heading_recall']:.3f}, titles "
+                f"{q['title_accuracy']:.3f}, pages with furniture {q['pages_with_furniture']} "
+                f"({q['furniture_strings_leaked']} strings)",
+                flush=True,
+            )
+    return {"site": site, "extraction": quality}
+
+
 def cmd_bench(args, settings) -> int:
     import time
 
@@ -139,6 +167,7 @@ def cmd_bench(args, settings) -> int:
 
     results = run_bench(args.shared, args.evalsets, settings, args.articles)
     print(table(results), flush=True)
+    results["website"] = run_site_bench(args.evalsets, settings)
     if args.json_out:
         write_json(args.json_out, results)
     scifact = args.shared / "benchmarks" / "scifact"
