@@ -80,6 +80,10 @@ def page_article(fetched: Fetched, folder: str) -> Article:
         tree = None
     if tree is None:
         raise LoadError("the page's HTML cannot be read: check that it opens in a browser")
+    # An FAQ accordion puts each question in a button inside its heading; the extractor drops
+    # buttons as page furniture, and the answers would lose their questions.
+    for button in tree.xpath("//*[self::h2 or self::h3 or self::h4 or self::summary]//button"):
+        button.drop_tag()
     markdown = trafilatura.extract(
         tree,
         url=fetched.final_url,
@@ -92,7 +96,8 @@ def page_article(fetched: Fetched, folder: str) -> Article:
         include_links=False,
     )
     meta = trafilatura.extract_metadata(tree, default_url=fetched.final_url)
-    title, body = _title_and_body(markdown or "", meta.title if meta else None)
+    h1s = [" ".join(h.text_content().split()) for h in tree.xpath("//h1")]
+    title, body = _title_and_body(markdown or "", meta.title if meta else None, h1s)
     body = normalise(body)
     if len(body) < MIN_BODY_CHARS:
         raise LoadError(
@@ -114,17 +119,50 @@ def page_article(fetched: Fetched, folder: str) -> Article:
     )
 
 
-def _title_and_body(markdown: str, meta_title: str | None) -> tuple[str, str]:
-    """The page's title; its H1 is the title, not body text (other H1s become sections)."""
+def _title_and_body(markdown: str, meta_title: str | None, h1s: list[str]) -> tuple[str, str]:
+    """The page's title and its body; the title is not body text."""
     text = EMPHASIS.sub(lambda m: m.group(2) or m.group(3), markdown)
     text = DEEP_HEADING.sub("### ", text)
+    meta_title = (meta_title or "").strip()
     h1 = re.search(r"^# (.+)$", text, re.MULTILINE)
-    title = (meta_title or "").strip()
-    if h1 and (not title or _same_words(h1.group(1), title)):
+    if h1 and (not meta_title or _same_words(h1.group(1), meta_title)):
         title = h1.group(1).strip()
         text = text[: h1.start()] + text[h1.end() :]
+    else:
+        # The page's <title> carries the site's name ("Whiplash | Clinic"): an <h1> it
+        # contains is the article's own title; else the part before the last separator.
+        title = next((h for h in h1s if h and _same_words(h, meta_title)), "")
+        title = title or _without_site_name(meta_title)
     text = re.sub(r"^# ", "## ", text, flags=re.MULTILINE)
+    if not re.search(r"^#{2,3} ", text, re.MULTILINE):
+        text = _mark_standalone_headings(text)
     return title, text
+
+
+def _without_site_name(title: str) -> str:
+    for separator in (" | ", " – ", " — ", " - ", " :: ", " · "):
+        head, found, tail = title.rpartition(separator)
+        if found and len(head) >= len(tail):
+            return head.strip()
+    return title
+
+
+def _mark_standalone_headings(text: str) -> str:
+    """A page without heading markup (bold lines in divs): a short line with no closing
+    punctuation, followed by a longer paragraph, is a section heading."""
+    lines = text.split("\n")
+    blocks = [i for i, line in enumerate(lines) if line.strip()]
+    for here, after in zip(blocks, blocks[1:], strict=False):
+        line, following = lines[here].strip(), lines[after].strip()
+        if (
+            len(line.split()) <= 10
+            and line[-1] not in ".,;:!"
+            and not line.startswith(("- ", "|", "#"))
+            and not re.match(r"\d+\. ", line)
+            and len(following.split()) > 2 * len(line.split())
+        ):
+            lines[here] = f"## {line}"
+    return "\n".join(lines)
 
 
 def _same_words(a: str, b: str) -> bool:

@@ -268,3 +268,17 @@ def test_the_console_policy_keeps_fetches_on_the_clinics_hosts(tmp_path, site, m
         with pytest.raises(FetchError, match="private network"):
             elsewhere.get("http://intranet.clinic.example/", ("text/html",))
     elsewhere.close()
+
+
+def test_pages_from_real_site_builders_keep_the_article_and_drop_the_rest():
+    from assistant.eval.sitebench import extraction_quality
+
+    from ..helpers import EVALSETS
+
+    quality = extraction_quality(EVALSETS / "webpages" / "dev")
+
+    assert quality["pages"] == 7
+    for page in quality["by_page"]:
+        assert page["paragraph_recall"] == 1.0, page
+        assert page["heading_recall"] == 1.0, page
+        assert page["title_ok"] and not page["furniture_leaked"], page
