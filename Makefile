@@ -16,6 +16,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PIP) --upgrade pip
 	$(PIP) $(TORCH)
 	$(PIP) -e .
+	$(BIN)/python -c "from assistant.embed import exported_onnx; exported_onnx()"  # the model as fp32 ONNX, once
 	touch $@
 
 setup-dev: $(VENV)/.installed-dev

@@ -53,9 +53,9 @@ class Settings(BaseSettings):
 
     # Embeddings and splitting (recorded in the index: changing them rebuilds it)
     embedding_model: str = ""  # empty: the bundled all-MiniLM-L6-v2
-    # The bundled model's runtime: sentence-transformers on torch, or its int8 ONNX twin (faster,
-    # no torch import; answers differ slightly: see README).
-    embedding_runtime: Literal["torch", "onnx"] = "torch"
+    # The bundled model's runtime: its fp32 ONNX export (the torch vectors, faster, no torch
+    # import), sentence-transformers on torch, or the int8 ONNX twin (answers differ slightly).
+    embedding_runtime: Literal["onnx-fp32", "torch", "onnx"] = "onnx-fp32"
     chunk_tokens: int = 200  # body tokens per chunk; the title and section fill the rest of 256
     chunk_overlap_tokens: int = 40
 

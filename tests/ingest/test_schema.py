@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 
-from assistant.embed import OnnxEmbeddings, _onnx_file, bundled_model_path
+from assistant.embed import OnnxEmbeddings, _onnx_file, bundled_model_path, load_embeddings
 from assistant.ingest import build_indexer
 from assistant.ingest.index import SCHEMA_VERSION
 from assistant.types import sentence_id, sentences_of
@@ -68,7 +68,7 @@ def test_an_unchanged_reingest_never_loads_the_model(tmp_path, articles_copy):
     code = (
         "import sys; from assistant.cli import main; "
         f"main(['ingest', {str(articles_copy)!r}, '--json']); "
-        "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
+        "print('onnxruntime' in sys.modules, 'torch' in sys.modules)"
     )
     env = {"ASSISTANT_DATA_DIR": str(settings.data_dir), "PATH": "/usr/bin:/bin"}
     run = lambda: subprocess.run(  # noqa: E731
@@ -76,14 +76,27 @@ def test_an_unchanged_reingest_never_loads_the_model(tmp_path, articles_copy):
     )
     first = run()
     assert first.returncode == 0, first.stderr
-    assert first.stdout.strip().endswith("True True")  # it embedded three articles
+    # It embedded three articles, on ONNX Runtime: torch is never imported.
+    assert first.stdout.strip().endswith("True False")
     second = run()
     assert '"unchanged": 3' in second.stdout
     assert second.stdout.strip().endswith("False False")
 
 
+def test_the_fp32_export_gives_the_torch_vectors_and_shares_their_index():
+    torch_model = load_embeddings(runtime="torch")
+    export = load_embeddings(runtime="onnx-fp32")
+    # Texts of different lengths in one batch: padding must not leak into the vectors.
+    texts = ["Neck pain?", "Whiplash is a neck injury caused by a sudden jolt of the head. " * 6]
+    together = export.encode(texts, batch_size=2)
+    assert np.all((together * torch_model.encode(texts)).sum(axis=1) > 0.99999)
+    assert float(together[0] @ export.encode(texts[:1])[0]) > 0.99999
+    assert export.name == torch_model.name and export.weights == torch_model.weights
+    assert export.count_tokens(texts[1]) == torch_model.count_tokens(texts[1])
+
+
 def test_the_int8_onnx_runtime_gives_the_same_vectors(embeddings):
-    onnx = OnnxEmbeddings(_onnx_file(), bundled_model_path())
+    onnx = OnnxEmbeddings(_onnx_file(), bundled_model_path(), "onnx")
     texts = ["Whiplash is a neck injury.", "Occipital neuralgia causes sharp pain behind the ear."]
     cosine = (onnx.encode(texts) * embeddings.encode(texts)).sum(axis=1)
     assert np.all(cosine > 0.995)
