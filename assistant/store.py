@@ -174,35 +174,45 @@ class Store:
         sentence_vectors: list[np.ndarray] | None = None,
     ) -> None:
         """Chunks with their vectors and, per chunk, one vector per sentence (sentences_of)."""
-        for chunk, matrix in zip(chunks, sentence_vectors or [], strict=False):
-            self._add_sentences(chunk, matrix, content_hash)
-        for start in range(0, len(chunks), PAGE):
-            batch = chunks[start : start + PAGE]
-            self.chunks.upsert(
-                ids=[c.id for c in batch],
-                embeddings=[list(map(float, v)) for v in vectors[start : start + PAGE]],
-                documents=[c.text for c in batch],
-                metadatas=[
-                    {
-                        "source": c.source,
-                        "title": c.title,
-                        "section": c.section,
-                        "position": c.position,
-                        "content_hash": content_hash,
-                        "url": url or "",
-                    }
-                    for c in batch
-                ],
-            )
+        self.add_versions([(chunks, vectors, content_hash, url, sentence_vectors)])
 
-    def _add_sentences(self, chunk: Chunk, vectors: np.ndarray, content_hash: str) -> None:
-        if not len(vectors):
-            return
-        self.sentences.upsert(
-            ids=[sentence_id(chunk.id, i) for i in range(len(vectors))],
-            embeddings=np.asarray(vectors, dtype=np.float32),
-            metadatas=[{"source": chunk.source, "content_hash": content_hash}] * len(vectors),
-        )
+    def add_versions(self, versions: list[tuple]) -> None:
+        """Several articles' new versions: (chunks, vectors, content hash, url, sentence vectors
+        per chunk or None) each, written in a few large Chroma calls (each call has a fixed cost
+        far above a record's)."""
+        sentence_ids, sentence_rows, sentence_metas = [], [], []
+        chunk_rows: list[tuple[Chunk, np.ndarray, dict]] = []
+        for chunks, vectors, content_hash, url, per_chunk in versions:
+            for chunk, matrix in zip(chunks, per_chunk or [], strict=False):
+                sentence_ids += [sentence_id(chunk.id, i) for i in range(len(matrix))]
+                sentence_rows += list(np.asarray(matrix, dtype=np.float32))
+                sentence_metas += [{"source": chunk.source, "content_hash": content_hash}] * len(
+                    matrix
+                )
+            for chunk, vector in zip(chunks, vectors, strict=True):
+                meta = {
+                    "source": chunk.source,
+                    "title": chunk.title,
+                    "section": chunk.section,
+                    "position": chunk.position,
+                    "content_hash": content_hash,
+                    "url": url or "",
+                }
+                chunk_rows.append((chunk, vector, meta))
+        for start in range(0, len(sentence_ids), PAGE):
+            self.sentences.upsert(
+                ids=sentence_ids[start : start + PAGE],
+                embeddings=np.asarray(sentence_rows[start : start + PAGE], dtype=np.float32),
+                metadatas=sentence_metas[start : start + PAGE],
+            )
+        for start in range(0, len(chunk_rows), PAGE):
+            batch = chunk_rows[start : start + PAGE]
+            self.chunks.upsert(
+                ids=[c.id for c, _, _ in batch],
+                embeddings=np.asarray([v for _, v, _ in batch], dtype=np.float32),
+                documents=[c.text for c, _, _ in batch],
+                metadatas=[m for _, _, m in batch],
+            )
 
     def delete_chunks(self, ids: list[str]) -> None:
         for start in range(0, len(ids), PAGE):

@@ -89,7 +89,11 @@ class ArticleFile:
 
 class Indexer:
     def __init__(
-        self, store: Store, embeddings, splitter: Splitter, fetcher: Callable[[], Fetcher]
+        self,
+        store: Store,
+        embeddings,
+        splitter: Splitter,
+        fetcher: Callable[[], Fetcher],
     ):
         self.store = store
         self.embeddings = embeddings
@@ -283,36 +287,48 @@ class Indexer:
             records[old.source] = new
 
     def _write(self, planned: list, records: dict[str, ArticleRecord], report: SyncReport) -> None:
-        """Embed a batch of articles together (fuller model batches), then write each in the
-        crash-safe order: its chunks and sentences, its record (the commit point), and only
-        then the old version's deletion."""
+        """Embed a batch of articles together (fuller model batches), then write them in the
+        crash-safe order: all their chunks and sentences, their records (the commit point),
+        and only then the old versions' deletion."""
         split = [self.splitter.split(article) for _, article, _ in planned]
         everything = [c for chunks in split for c in chunks]
         vectors, sentence_vectors = self.embed(everything)
         self.add_headings(everything)
-        start = 0
-        for (source, article, old), chunks in zip(planned, split, strict=True):
+        versions, start = [], 0
+        for (_, article, _), chunks in zip(planned, split, strict=True):
             end = start + len(chunks)
-            self._commit(
-                source,
-                article,
-                old,
-                chunks,
-                vectors[start:end],
-                sentence_vectors[start:end],
-                records,
-                report,
+            versions.append(
+                (
+                    chunks,
+                    vectors[start:end],
+                    article.content_hash,
+                    article.url,
+                    sentence_vectors[start:end],
+                )
             )
             start = end
+        self.store.add_versions(versions)
+        new_records = [
+            self._record(source, article, len(chunks))
+            for (source, article, _), chunks in zip(planned, split, strict=True)
+        ]
+        self.store.commit_articles(new_records)
+        for (source, _, old), record in zip(planned, new_records, strict=True):
+            records[source] = record
+            if old:
+                self.store.delete_version(source, old.content_hash, old.chunks)
+                report.updated.append(source)
+            else:
+                report.added.append(source)
 
-    def _commit(self, source, article, old, chunks, vectors, sentence_vectors, records, report):
-        self.store.add_chunks(chunks, vectors, article.content_hash, article.url, sentence_vectors)
-        record = ArticleRecord(
+    @staticmethod
+    def _record(source: str, article: Article, chunks: int) -> ArticleRecord:
+        return ArticleRecord(
             source=source,
             folder=article.folder,
             title=article.title,
             content_hash=article.content_hash,
-            chunks=len(chunks),
+            chunks=chunks,
             ingested_at=now_iso(),
             url=article.url,
             reviewed=article.reviewed,
@@ -321,13 +337,6 @@ class Indexer:
             last_modified=article.last_modified,
             page_url=article.page_url,
         )
-        self.store.commit_article(record)
-        records[source] = record
-        if old:
-            self.store.delete_version(source, old.content_hash, old.chunks)
-            report.updated.append(source)
-        else:
-            report.added.append(source)
 
 
 def _batches(items, size: int):
