@@ -130,21 +130,25 @@ def app_process(settings, questions: list[str]) -> dict:
 
 
 def visitors_load(settings, questions: list[str], visitors: int = 50, each: int = 4) -> dict:
-    """50 simultaneous visitors, each from its own address, against the app in its process."""
+    """50 simultaneous visitors, each from its own address, against the app in its process;
+    then the same against the plain pipeline behind a plain ChatInterface (`plain`)."""
     import socket
 
     from .load import run_load, serve_app, stop_app
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    process, url = serve_app(settings.data_dir, port)
-    try:
-        figures = run_load(url, questions, visitors, each)
-    finally:
-        stop_app(process)
-    figures.pop("replies_text")
-    return figures
+    results = {}
+    for plain in (False, True):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        process, url = serve_app(settings.data_dir, port, plain=plain)
+        try:
+            figures = run_load(url, questions, visitors, each)
+        finally:
+            stop_app(process)
+        figures.pop("replies_text")
+        results["plain" if plain else "app"] = figures
+    return {**results["app"], "plain": results["plain"]}
 
 
 def cold_start_seconds(settings, question: str) -> float:
@@ -221,11 +225,41 @@ def run_bench(shared: Path, evalsets: Path, settings, sizes: list[int]) -> dict:
             app = app_process(run_settings, questions)
             row["app_first_answer_s"] = round(app["first_answer_s"], 2)
             row["app_peak_rss_mb"] = round(app["rss_mb"])
+            del assistant, plain
             if size == sizes[-1]:
                 row["load"] = visitors_load(run_settings, questions)
+                results["scale"] = scale_rows(run_settings, questions)
             results["sizes"][str(size)] = row
-            del assistant, plain
     return results
+
+
+def scale_rows(settings, questions: list[str]) -> dict:
+    """On the last corpus: ask against a Chroma server, then at 10k and 100k chunks."""
+    from ..store import open_store
+    from .scale import ask_row, grow_store, server_row
+
+    rows = {"chroma server": server_row(settings, questions)}
+    for target in SCALE_CHUNKS:
+        grow_store(open_store(settings), target)
+        rows[f"{target:,} chunks"] = ask_row(settings, questions)
+    return rows
+
+
+SCALE_CHUNKS = (10_000, 100_000)
+
+
+def scale_table(rows: dict) -> str:
+    lines = [
+        f"{'store':<16}{'chunks':>8}{'ask p50 / p95':>20}{'plain p50 / p95':>20}"
+        f"{'ask/plain':>10}{'load+1st':>10}{'model calls':>12}"
+    ]
+    for name, r in rows.items():
+        lines.append(
+            f"{name:<16}{r['chunks']:>8}{_ms(r['ask_ms']):>20}{_ms(r['plain_pipeline_ms']):>20}"
+            f"{r['ask_over_plain_p50']:>10.2f}{r['load_and_first_answer_s']:>9.1f}s"
+            f"{r['model_calls_beyond_question']:>12}"
+        )
+    return "\n".join(lines)
 
 
 def _machine() -> str:
@@ -260,11 +294,20 @@ def table(results: dict) -> str:
                 lambda r: _load(r.get("load")),
             )
         )
+        rows.append(
+            ("the same, plain pipeline app", lambda r: _load((r.get("load") or {}).get("plain")))
+        )
     width = max(len(name) for name, _ in rows)
     lines = [f"{results['machine']}; embedding runtime: {results['runtime']}"]
     lines.append(f"{'':<{width}}" + "".join(f"{'N=' + str(r['articles']):>20}" for r in sizes))
     for name, cell in rows:
         lines.append(f"{name:<{width}}" + "".join(f"{cell(r):>20}" for r in sizes))
+    if results.get("scale"):
+        lines += [
+            "",
+            "Scale (the last corpus; extra chunks synthetic):",
+            scale_table(results["scale"]),
+        ]
     return "\n".join(lines)
 
 

@@ -71,9 +71,45 @@ def run_load(url: str, questions: list[str], visitors: int = 50, each: int = 4) 
     }
 
 
-def serve_app(data_dir: Path, port: int, extra_env: dict | None = None, timeout: float = 180):
-    """`python app.py` in its own process on 127.0.0.1:port, once it answers; the caller stops
-    it (terminate)."""
+# The load benchmark's reference: the LangChain tutorial's pipeline (Chroma similarity search,
+# k=5, the same model and store) behind a plain Gradio ChatInterface with Gradio's defaults.
+PLAIN_APP = """
+import sys
+from assistant.offline import go_offline
+go_offline()
+import gradio as gr
+from fastapi import FastAPI
+from langchain_chroma import Chroma
+import uvicorn
+from assistant.embed import embeddings_for
+from assistant.settings import Settings
+from assistant.store import open_store
+settings = Settings()
+store = open_store(settings)
+vectors = Chroma(client=store.client, collection_name="chunks",
+                 embedding_function=embeddings_for(settings))
+def chat(message, history):
+    docs = vectors.similarity_search(message, k=5)
+    return "\\n\\n".join(d.page_content for d in docs)
+app = FastAPI()
+@app.get("/healthz")
+def healthz():
+    return {"ok": True}
+demo = gr.ChatInterface(chat, api_name="chat")
+app = gr.mount_gradio_app(app, demo, path="/")
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+"""
+
+
+def serve_app(
+    data_dir: Path,
+    port: int,
+    extra_env: dict | None = None,
+    timeout: float = 180,
+    plain: bool = False,
+):
+    """`python app.py` (or, `plain`, the reference pipeline) in its own process on
+    127.0.0.1:port, once it answers; the caller stops it (stop_app)."""
     env = {
         **os.environ,
         "ASSISTANT_DATA_DIR": str(data_dir),
@@ -81,8 +117,9 @@ def serve_app(data_dir: Path, port: int, extra_env: dict | None = None, timeout:
         "ASSISTANT_TRUSTED_PROXY": "127.0.0.1",
         **(extra_env or {}),
     }
+    command = ["-c", PLAIN_APP, str(port)] if plain else [str(REPO / "app.py")]
     process = subprocess.Popen(
-        [sys.executable, str(REPO / "app.py")],
+        [sys.executable, *command],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
