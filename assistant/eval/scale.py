@@ -2,9 +2,8 @@
 
 Embedding 100k real chunks here takes about 40 minutes, so the extra chunks are synthetic: the
 corpus's distractor chunks (SciFact abstracts) copied under new article names, their vectors
-perturbed and renormalised, as the issue allows. They get no sentence vectors (the questions are
-not about them; an answer that quotes one embeds its sentences at question time, and the row's
-`model_calls_beyond_question` counts that). Each row sets ask beside the plain pipeline
+perturbed and renormalised, as the issue allows; each copy carries its original's sentence
+vectors, as a real chunk would. Each row sets ask beside the plain pipeline
 (`Chroma.similarity_search`, k=5) on the same store and questions.
 """
 
@@ -17,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..store import PAGE, now_iso
-from ..types import ArticleRecord, chunk_id
+from ..types import ArticleRecord, chunk_id, sentence_id, sentences_of
 
 NOISE = 0.02  # per dimension, on unit vectors of 384 dimensions: cosine to the original ~0.93
 CHUNKS_PER_COPY = 5  # synthetic articles of this many chunks
@@ -30,9 +29,10 @@ def grow_store(store, target_chunks: int, seed: int = 12) -> int:
     distractors = [i for i, c in enumerate(chunks) if c.source.startswith("scifact-")]
     if not distractors:
         raise RuntimeError("the store has no distractor (scifact-*) chunks to copy")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed + len(chunks))
     missing = target_chunks - len(chunks)
-    copy = 0
+    copy = sum(r.source.startswith("synthetic-") for r in records.values())  # names go on
+    sentence_vectors = _sentence_matrices(store, [chunks[i] for i in distractors])
     while missing > 0:
         size = min(PAGE, missing)
         picks = rng.choice(distractors, size=size)
@@ -52,7 +52,8 @@ def grow_store(store, target_chunks: int, seed: int = 12) -> int:
                 )
                 for n, i in enumerate(group)
             ]
-            versions.append((copied, noisy[start : start + len(group)], digest, None, None))
+            matrices = [sentence_vectors[chunks[i].id] for i in group]
+            versions.append((copied, noisy[start : start + len(group)], digest, None, matrices))
             new_records.append(
                 ArticleRecord(
                     source=source,
@@ -69,6 +70,17 @@ def grow_store(store, target_chunks: int, seed: int = 12) -> int:
         missing -= size
     store.bump_generation()
     return store.count_chunks()
+
+
+def _sentence_matrices(store, chunks) -> dict[str, np.ndarray]:
+    """Each chunk's stored sentence vectors, as one matrix per chunk id."""
+    ids = {c.id: [sentence_id(c.id, i) for i in range(len(sentences_of(c.text)))] for c in chunks}
+    found = store.sentence_vectors([i for group in ids.values() for i in group])
+    dimension = len(next(iter(found.values()))) if found else 384
+    return {
+        chunk: np.array([found[i] for i in group if i in found], np.float32).reshape(-1, dimension)
+        for chunk, group in ids.items()
+    }
 
 
 def ask_row(settings, questions: list[str]) -> dict:

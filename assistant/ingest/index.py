@@ -212,9 +212,17 @@ class Indexer:
         sentences = [sentences_of(c.text) for c in chunks]
         flat = [s for group in sentences for s in group]
         vectors = self.embeddings.encode([c.embedded_text for c in chunks])
-        flat_vectors = self.embeddings.encode(flat) if flat else np.zeros((0, vectors.shape[1]))
+        # A sentence in two chunks' overlap (or repeated across articles) is embedded once.
+        unique = list(dict.fromkeys(flat))
+        unique_vectors = (
+            np.asarray(self.embeddings.encode(unique), np.float32)
+            if unique
+            else np.zeros((0, vectors.shape[1]), np.float32)
+        )
+        row = {sentence: i for i, sentence in enumerate(unique)}
+        flat_vectors = unique_vectors[[row[s] for s in flat]] if flat else unique_vectors
         split_at = np.cumsum([len(group) for group in sentences])[:-1]
-        return vectors, np.split(np.asarray(flat_vectors, np.float32), split_at)
+        return vectors, np.split(flat_vectors, split_at)
 
     def add_headings(self, chunks: list[Chunk]) -> None:
         names = sorted({name for c in chunks for name in c.headings})

@@ -19,7 +19,8 @@ def test_grown_store_holds_the_target_and_answers_from_the_real_articles(
     store = open_store(settings)
     before = store.count_chunks()
 
-    assert grow_store(store, before + 23) == before + 23
+    assert grow_store(store, before + 13) == before + 13
+    assert grow_store(store, before + 23) == before + 23  # a second round adds, never replaces
 
     records = store.article_records()
     synthetic = [r for r in records.values() if r.source.startswith("synthetic-")]
@@ -30,5 +31,12 @@ def test_grown_store_holds_the_target_and_answers_from_the_real_articles(
         [v for c, v in zip(chunks, vectors, strict=True) if c.source.startswith("synthetic-")]
     )
     assert np.allclose(np.linalg.norm(copies, axis=1), 1, atol=1e-5)
-    reply = Assistant(settings, embeddings=embeddings).ask("How long does whiplash take to heal?")
+    copy = next(c for c in chunks if c.source.startswith("synthetic-"))
+    assert len(store.sentence_vectors([f"{copy.id}~0", f"{copy.id}~1"])) == 2  # its sentences
+    store.forget_article("scifact-1.md")  # only its copies are left to answer from
+    assistant = Assistant(settings, embeddings=embeddings)
+    reply = assistant.ask("How long does whiplash take to heal?")
     assert reply.kind == "answer" and reply.citations[0].source == "whiplash.md"
+    yeast = assistant.ask("Do chaperone proteins help yeast cells fold proteins under heat stress?")
+    assert yeast.citations[0].source.startswith("synthetic-")
+    assert assistant.vectors.encoded == 0  # a copy's sentences come from the index too
