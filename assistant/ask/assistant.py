@@ -45,6 +45,12 @@ class Assistant:
         self.generation = self.store.generation()
         self._refresh_lock = threading.Lock()
 
+    def warm_up(self) -> None:
+        """Load what a first question needs (the guard's language model and spelling lists,
+        the answerer's tables) before visitors arrive: lazy loads would otherwise race in the
+        server's threads, each paying for them, while the first visitors wait."""
+        self.ask("Can a stiff neck cause headaches at the back of the head?")
+
     def refresh_if_changed(self) -> bool:
         """Answer from what an ingest (this process or another) just finished, no restart."""
         if self.store.generation() == self.generation:
@@ -95,19 +101,10 @@ class Assistant:
         )
 
     def stream(self, question: str, history: list[dict] | None = None) -> Iterator[Reply]:
-        """The reply as it grows, word by word, then whole (the last one is the full reply)."""
-        reply = self.ask(question, history)
-        words = reply.text.split(" ")
-        for end in range(1, len(words), 4):
-            yield Reply(
-                kind=reply.kind,
-                reason=reply.reason,
-                text=" ".join(words[:end]),
-                disclaimer="",
-                citations=(),
-                sources=reply.sources,
-            )
-        yield reply
+        """The reply as the visitor sees it arrive (the last one is the full reply). Every
+        answer here is complete when it is found, so it comes whole: replaying it a few words
+        at a time only cost each visitor an update per step, and the server its CPU."""
+        yield self.ask(question, history)
 
     def verdict_reply(self, verdict: Verdict) -> Reply:
         if verdict.kind == "emergency":

@@ -73,6 +73,18 @@ class Bm25Index:
         return self.model.get_scores(ids)
 
 
+@dataclass(frozen=True)
+class LiveIndex:
+    """What the index held at the last refresh, as one value."""
+
+    records: dict[str, ArticleRecord]
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    position: dict[str, int]  # chunk id -> row
+    rows_by_source: dict[str, list[int]]
+    bm25: Bm25Index
+
+
 class Retriever:
     def __init__(
         self,
@@ -92,55 +104,76 @@ class Retriever:
         self.refresh()
 
     def refresh(self) -> None:
-        """Snapshot the live index: article records, and BM25 over the live chunks."""
-        self.records: dict[str, ArticleRecord] = self.store.article_records()
-        self.chunks, self.vectors = self.store.live_chunks(self.records)
-        self.position = {c.id: i for i, c in enumerate(self.chunks)}
-        self.rows_by_source: dict[str, list[int]] = {}
-        for i, chunk in enumerate(self.chunks):
-            self.rows_by_source.setdefault(chunk.source, []).append(i)
-        self.bm25 = Bm25Index([c.embedded_text for c in self.chunks])
+        """Snapshot the live index: article records, and BM25 over the live chunks. The new
+        snapshot replaces the old in one assignment: a search running in another thread reads
+        one snapshot or the other, never half of each."""
+        records: dict[str, ArticleRecord] = self.store.article_records()
+        chunks, vectors = self.store.live_chunks(records)
+        rows_by_source: dict[str, list[int]] = {}
+        for i, chunk in enumerate(chunks):
+            rows_by_source.setdefault(chunk.source, []).append(i)
+        self.live = LiveIndex(
+            records=records,
+            chunks=chunks,
+            vectors=vectors,
+            position={c.id: i for i, c in enumerate(chunks)},
+            rows_by_source=rows_by_source,
+            bm25=Bm25Index([c.embedded_text for c in chunks]),
+        )
+
+    @property
+    def records(self) -> dict[str, ArticleRecord]:
+        return self.live.records
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return self.live.chunks
 
     # -- the Library an answerer reads beyond the retrieved passages (extractive.py) ----------
 
     def chunks_of(self, source: str) -> list[Chunk]:
         """An article's live chunks in reading order."""
+        live = self.live
         return sorted(
-            (self.chunks[i] for i in self.rows_by_source.get(source, [])), key=lambda c: c.position
+            (live.chunks[i] for i in live.rows_by_source.get(source, [])), key=lambda c: c.position
         )
 
     def chunk_similarities(self, chunks: list[Chunk], query_vector) -> np.ndarray:
-        rows = [self.position.get(c.id) for c in chunks]
+        live = self.live
+        rows = [live.position.get(c.id) for c in chunks]
         known = np.array([r for r in rows if r is not None], dtype=int)
         found = dict(
-            zip(known.tolist(), (self.vectors[known] @ query_vector).tolist(), strict=True)
+            zip(known.tolist(), (live.vectors[known] @ query_vector).tolist(), strict=True)
         )
         return np.array([found.get(r, 0.0) if r is not None else 0.0 for r in rows])
 
     def lexical_sources(self, text: str, k: int) -> list[str]:
         """The articles whose passages BM25 ranks best for this text (no model call)."""
-        scores = self.bm25.scores(expand_query(text, self.lexicon))
-        ranked = [self.chunks[i].source for i in top_k(scores, 4 * k) if scores[i] > 0]
+        live = self.live
+        scores = live.bm25.scores(expand_query(text, self.lexicon))
+        ranked = [live.chunks[i].source for i in top_k(scores, 4 * k) if scores[i] > 0]
         return list(dict.fromkeys(ranked))[:k]
 
     def url_of(self, source: str) -> str | None:
-        record = self.records.get(source)
+        live = self.live
+        record = live.records.get(source)
         return record.url if record else None
 
     def search(self, query: str) -> Retrieval:
-        if not self.chunks:
+        live = self.live
+        if not live.chunks:
             return Retrieval((), ())
         query = expand_query(query, self.lexicon)
         query_vector = np.asarray(self.embeddings.encode([query])[0], dtype=np.float32)
         s = self.settings
         # Every live chunk's cosine in one product: the exact nearest chunks, without a second
         # search in Chroma, and reused below for BM25-only hits and article pooling.
-        cosine = self.vectors @ query_vector
-        by_vector = [(self.chunks[i], float(cosine[i])) for i in top_k(cosine, self.candidates)]
+        cosine = live.vectors @ query_vector
+        by_vector = [(live.chunks[i], float(cosine[i])) for i in top_k(cosine, self.candidates)]
         similarity = {chunk.id: sim for chunk, sim in by_vector}
-        bm25_scores = self.bm25.scores(query)
+        bm25_scores = live.bm25.scores(query)
         top = top_k(bm25_scores, self.candidates)
-        by_bm25 = [self.chunks[i] for i in top if bm25_scores[i] > 0]
+        by_bm25 = [live.chunks[i] for i in top if bm25_scores[i] > 0]
 
         # Passages: reciprocal rank fusion of the two chunk rankings.
         fused: dict[str, float] = {}
@@ -154,16 +187,16 @@ class Retriever:
                 chunk_by_id[chunk.id] = chunk
         for cid in fused:  # BM25-only hits: their cosine says whether they are relevant enough
             if cid not in similarity:
-                similarity[cid] = float(cosine[self.position[cid]])
+                similarity[cid] = float(cosine[live.position[cid]])
 
         # Articles: a soft maximum over each candidate's best passages by cosine, and its best
         # BM25 passage, each standardised over the candidates and combined; scores keep how far
         # ahead the best article is, ranks do not.
         candidates = list(dict.fromkeys(chunk_by_id[cid].source for cid in fused))
-        vector_best = {a: pooled_similarity_of(cosine[self.rows_by_source[a]]) for a in candidates}
+        vector_best = {a: pooled_similarity_of(cosine[live.rows_by_source[a]]) for a in candidates}
         bm25_best = {a: 0.0 for a in candidates}
         for i in top:
-            source = self.chunks[i].source
+            source = live.chunks[i].source
             if source in bm25_best:
                 bm25_best[source] = max(bm25_best[source], float(bm25_scores[i]))
         article_score = dict(
@@ -186,7 +219,7 @@ class Retriever:
                 chunk=chunk_by_id[cid],
                 score=fused[cid],
                 similarity=similarity[cid],
-                url=self.records[chunk_by_id[cid].source].url,
+                url=live.records[chunk_by_id[cid].source].url,
             )
             for cid in ranked
         )

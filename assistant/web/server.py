@@ -8,7 +8,8 @@ import asyncio
 import logging
 
 import gradio as gr
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
+from fastapi.datastructures import Headers
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from ..settings import Settings
@@ -96,23 +97,36 @@ def add_protections(
     app: FastAPI, settings: Settings, throttle: LoginThrottle, audit: AuditLog
 ) -> None:
     """Security headers on every response; failed staff sign-ins slowed, then refused."""
+    app.add_middleware(Protections, settings=settings, throttle=throttle, audit=audit)
 
-    @app.middleware("http")
-    async def protect(request: Request, call_next):
-        path = request.url.path
+
+class Protections:
+    """Plain ASGI middleware (Starlette's BaseHTTPMiddleware re-wraps every streamed reply,
+    which costs each visitor's event stream): it edits the response's first message only."""
+
+    def __init__(self, app, settings: Settings, throttle: LoginThrottle, audit: AuditLog):
+        self.app = app
+        self.settings = settings
+        self.throttle = throttle
+        self.audit = audit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path = scope["path"]
         staff = "/admin" in path
         address = client_address(
-            request.client.host if request.client else None,
-            request.headers.get("x-forwarded-for"),
-            settings.trusted_proxy,
+            scope["client"][0] if scope.get("client") else None,
+            Headers(scope=scope).get("x-forwarded-for"),
+            self.settings.trusted_proxy,
         )
-        signing_in = staff and request.method == "POST" and path.rstrip("/").endswith("/login")
+        signing_in = staff and scope["method"] == "POST" and path.rstrip("/").endswith("/login")
         if signing_in:
-            wait = throttle.retry_after_s(address)
+            wait = self.throttle.retry_after_s(address)
             if wait is not None:
                 log.warning("staff sign-in refused for %s: too many failures", address)
-                audit.record(address, "sign-in refused", "too many failed sign-ins (HTTP 429)")
-                return JSONResponse(
+                self.audit.record(address, "sign-in refused", "too many failed sign-ins (HTTP 429)")
+                refused = JSONResponse(
                     {
                         "detail": "Too many failed sign-ins from your address. Wait "
                         f"{wait // 60 + 1} minutes and try again (the account is not locked)."
@@ -120,35 +134,55 @@ def add_protections(
                     status_code=429,
                     headers={"Retry-After": str(wait)},
                 )
-            await asyncio.sleep(throttle.delay_s(address))
-        response = await call_next(request)
-        if signing_in:
-            if response.status_code == 200:
-                throttle.succeeded(address)
-                strict_cookies(response)
-                audit.record(address, "sign-in", f"user {settings.admin_user}")
-            else:
-                throttle.failed(address)
-                audit.record(address, "sign-in failed", f"HTTP {response.status_code}")
-        ancestors = "'none'" if staff else settings.frame_ancestors
-        response.headers["Content-Security-Policy"] = CSP.format(ancestors=ancestors)
+                return await refused(scope, receive, self._with_headers(send, staff))
+            await asyncio.sleep(self.throttle.delay_s(address))
+
+        async def send_start(message):
+            if signing_in and message["type"] == "http.response.start":
+                message = self._signed_in(message, address)
+            await send(message)
+
+        await self.app(scope, receive, self._with_headers(send_start, staff))
+
+    def _with_headers(self, send, staff: bool):
+        ancestors = "'none'" if staff else self.settings.frame_ancestors
+        added = [
+            (b"content-security-policy", CSP.format(ancestors=ancestors).encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"same-origin"),
+        ]
         if staff:
-            response.headers["X-Frame-Options"] = "DENY"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        return response
+            added.append((b"x-frame-options", b"DENY"))
+        names = {name for name, _ in added}
+
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                kept = [(n, v) for n, v in message.get("headers", []) if n.lower() not in names]
+                message = {**message, "headers": kept + added}
+            await send(message)
+
+        return sending
+
+    def _signed_in(self, message: dict, address: str) -> dict:
+        if message["status"] == 200:
+            self.throttle.succeeded(address)
+            self.audit.record(address, "sign-in", f"user {self.settings.admin_user}")
+            return {**message, "headers": strict_cookies(message.get("headers", []))}
+        self.throttle.failed(address)
+        self.audit.record(address, "sign-in failed", f"HTTP {message['status']}")
+        return message
 
 
-def strict_cookies(response) -> None:
+def strict_cookies(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """The staff session cookies: HttpOnly (Gradio sets it) and SameSite=Strict, so no other
     site's page can send them."""
-    headers = []
-    for name, value in response.raw_headers:
+    out = []
+    for name, value in headers:
         if name.lower() == b"set-cookie":
             parts = [p for p in value.split(b";") if not p.strip().lower().startswith(b"samesite")]
             value = b";".join(parts) + b"; SameSite=strict"
-        headers.append((name, value))
-    response.raw_headers[:] = headers
+        out.append((name, value))
+    return out
 
 
 def add_health(app: FastAPI, assistant) -> None:
@@ -172,6 +206,7 @@ def add_health(app: FastAPI, assistant) -> None:
 def serve(assistant, settings: Settings) -> None:
     import uvicorn
 
+    assistant.warm_up()
     uvicorn.run(
         create_app(assistant, settings),
         host=settings.host,
