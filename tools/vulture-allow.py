@@ -13,5 +13,8 @@ RedFlags.explain  # the rules' debugging view, for tests and for tuning the rule
 console_off  # noqa: F821  a FastAPI route, called by the framework
 rest  # noqa: F821  that route's path parameter
 onnxruntime.SessionOptions.log_severity_level  # read by ONNX Runtime
-protect  # noqa: F821  FastAPI middleware, called by the framework
 healthz  # noqa: F821  a FastAPI route
+forward  # noqa: F821  torch.nn.Module.forward, called by torch when exporting the model
+do_GET  # noqa: F821  http.server's handler method (the benchmark's loopback site)
+log_message  # noqa: F821  likewise
+daemon_threads  # noqa: F821  read by socketserver

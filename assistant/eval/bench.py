@@ -14,7 +14,6 @@ The figures print as a table and go to a JSON file (`--json`).
 """
 
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,7 @@ import time
 from pathlib import Path
 
 from ..errors import AssistantError
+from .timing import percentiles, plain_pipeline, timed
 
 WINDOW_WORDS = 150
 
@@ -65,34 +65,6 @@ def bare_reference_seconds(folder: Path) -> float:
     start = time.perf_counter()
     model.encode(windows, batch_size=32, show_progress_bar=False)
     return time.perf_counter() - start
-
-
-def percentiles(values: list[float]) -> dict:
-    values = sorted(values)
-    return {
-        "p50": round(statistics.median(values), 2),
-        "p95": round(values[min(len(values) - 1, int(0.95 * len(values)))], 2),
-    }
-
-
-def timed(fn, items) -> list[float]:
-    out = []
-    for item in items:
-        start = time.perf_counter()
-        fn(item)
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
-def plain_pipeline(settings, embeddings):
-    """The tutorial pipeline: langchain-chroma's similarity search (k=5) on our chunks."""
-    from langchain_chroma import Chroma
-
-    from ..store import open_store
-
-    store = open_store(settings)
-    vectors = Chroma(client=store.client, collection_name="chunks", embedding_function=embeddings)
-    return lambda q: vectors.similarity_search(q, k=5)
 
 
 APP_PROCESS = """

@@ -87,7 +87,7 @@ def ask_row(settings, questions: list[str]) -> dict:
     """ask and the plain pipeline, p50/p95 over the questions, on the store settings name."""
     from ..ask.assistant import Assistant
     from ..embed import embeddings_for
-    from .bench import percentiles, plain_pipeline, timed
+    from .timing import percentiles, plain_pipeline, timed
 
     embeddings = embeddings_for(settings)
     start = time.perf_counter()
