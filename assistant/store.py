@@ -48,6 +48,8 @@ class ChunkStore(Protocol):
 
     def reopen(self) -> None: ...
 
+    def nearest_chunk_ids(self, vector, k: int) -> list[str]: ...
+
 
 class Store:
     def __init__(self, data_dir: Path, chroma_host: str | None = None, chroma_port: int = 8000):
@@ -213,6 +215,15 @@ class Store:
                 documents=[c.text for c, _, _ in batch],
                 metadatas=[m for _, _, m in batch],
             )
+
+    def nearest_chunk_ids(self, vector, k: int) -> list[str]:
+        """The ids of the k chunks nearest the vector by Chroma's HNSW index (approximate;
+        stale versions may be among them: the caller keeps the live ones). k must not exceed
+        the chunks stored (the live ones are a lower bound)."""
+        found = self.chunks.query(
+            query_embeddings=[np.asarray(vector, np.float32)], n_results=k, include=[]
+        )
+        return list(found["ids"][0])
 
     def delete_chunks(self, ids: list[str]) -> None:
         for start in range(0, len(ids), PAGE):

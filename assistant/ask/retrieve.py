@@ -13,6 +13,10 @@ from ..types import ArticleRecord, Chunk, Passage
 from .lexicon import expand_query
 
 CANDIDATES = 50  # per method, before fusion
+# Up to this many live chunks the vector ranking is exact (one product with every chunk);
+# above it, Chroma's HNSW index proposes the nearest and only those are scored exactly.
+EXACT_UP_TO = 20_000
+WIDE = 2
 ARTICLE_PASSAGES = 3  # an article's vector score pools its best passages...
 SOFTMAX_TEMPERATURE = 0.05  # ...by a soft maximum (log-mean-exp)
 
@@ -166,14 +170,18 @@ class Retriever:
         query = expand_query(query, self.lexicon)
         query_vector = np.asarray(self.embeddings.encode([query])[0], dtype=np.float32)
         s = self.settings
-        # Every live chunk's cosine in one product: the exact nearest chunks, without a second
-        # search in Chroma, and reused below for BM25-only hits and article pooling.
-        cosine = live.vectors @ query_vector
-        by_vector = [(live.chunks[i], float(cosine[i])) for i in top_k(cosine, self.candidates)]
-        similarity = {chunk.id: sim for chunk, sim in by_vector}
         bm25_scores = live.bm25.scores(query)
         top = top_k(bm25_scores, self.candidates)
         by_bm25 = [live.chunks[i] for i in top if bm25_scores[i] > 0]
+        if len(live.chunks) <= EXACT_UP_TO:
+            # Every live chunk's cosine in one product: the exact nearest chunks, without a
+            # second search in Chroma, and reused below for BM25-only hits and article pooling.
+            cosine = live.vectors @ query_vector
+            vector_rows = top_k(cosine, self.candidates)
+        else:
+            cosine, vector_rows = self._cosines_near(live, query_vector, top[bm25_scores[top] > 0])
+        by_vector = [(live.chunks[i], float(cosine[i])) for i in vector_rows]
+        similarity = {chunk.id: sim for chunk, sim in by_vector}
 
         # Passages: reciprocal rank fusion of the two chunk rankings.
         fused: dict[str, float] = {}
@@ -224,6 +232,24 @@ class Retriever:
             for cid in ranked
         )
         return Retrieval(passages, sources[: self.max_sources], query_vector)
+
+    def _cosines_near(self, live: LiveIndex, query_vector, bm25_rows) -> tuple[np.ndarray, list]:
+        """A large index: Chroma's HNSW finds the nearest chunks, and the exact cosine is
+        computed only where the search reads it (those chunks, the BM25 hits, and every chunk
+        of their articles); one product over every chunk would cost more than all the rest."""
+        wanted = min(WIDE * self.candidates, len(live.chunks))
+        nearest = self.store.nearest_chunk_ids(query_vector, wanted)
+        ann = [live.position[i] for i in nearest if i in live.position]  # live ones only
+        articles = {live.chunks[r].source for r in [*ann, *bm25_rows]}
+        rows = np.unique(
+            np.array(
+                [*ann, *bm25_rows, *(r for a in articles for r in live.rows_by_source[a])],
+                dtype=int,
+            )
+        )
+        cosine = np.full(len(live.chunks), -1.0, dtype=np.float32)
+        cosine[rows] = live.vectors[rows] @ query_vector
+        return cosine, sorted(ann, key=lambda r: -cosine[r])[: self.candidates]
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
