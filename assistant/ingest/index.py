@@ -139,17 +139,21 @@ class Indexer:
 
         candidates, seen_files = self._file_candidates(paths, report)
         listed: dict[str, set[str]] = {}
+        own_fetcher = self.fetcher() if refetch and not web else None  # a rebuild's, closed below
         if web or refetch:
-            web = web or WebSources(self.fetcher())
+            web = web or WebSources(own_fetcher)
             pages, listed = web.collect(report)
             refetched = [WebPage(r.page_url or r.source, r.folder, web.fetcher) for r in refetch]
             candidates += pages + refetched
 
         claimed: dict[str, str] = {}  # source -> folder, for files planned but not yet committed
-        items = _progress(candidates, progress)
-        for batch in _batches(items, BATCH_ARTICLES):
-            planned = [p for c in batch if (p := self._plan(c, records, claimed, report))]
-            self._write(planned, records, report)
+        try:
+            for batch in _batches(_progress(candidates, progress), BATCH_ARTICLES):
+                planned = [p for c in batch if (p := self._plan(c, records, claimed, report))]
+                self._write(planned, records, report)
+        finally:
+            if own_fetcher:
+                own_fetcher.close()
 
         to_remove: set[str] = set()
         if remove_missing:
