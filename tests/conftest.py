@@ -49,3 +49,15 @@ def articles_copy(tmp_path):
     for name in ("whiplash.md", "surgery.md", "physical-therapy.md"):
         shutil.copy(ARTICLES / name, folder / name)
     return folder
+
+
+@pytest.fixture
+def site():
+    """The small clinic website of tests/ingest/site.py, served on loopback."""
+    from .ingest.site import Site, build_site, serve
+
+    site = Site()
+    server = serve(site)
+    build_site(site, slow_s=3.0, huge_bytes=2 * 1024 * 1024)
+    yield site
+    server.shutdown()

@@ -77,27 +77,8 @@ def running_app(assistant, settings, timeout: float = 60) -> Iterator[str]:
 
 
 def start_chroma(path: Path, port: int, timeout: float = 60):
-    """A real `chroma run` on 127.0.0.1:port storing in path, once its heartbeat answers."""
-    import subprocess
-    import sys
+    """A real `chroma run` on 127.0.0.1:port storing in path, once its heartbeat answers (the
+    benchmark's own starter)."""
+    from assistant.eval.scale import chroma_server
 
-    import httpx
-
-    chroma = Path(sys.executable).parent / "chroma"
-    process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={"ANONYMIZED_TELEMETRY": "False", "PATH": "/usr/bin:/bin"},
-    )
-    deadline = time.monotonic() + timeout
-    while True:  # poll its heartbeat until it answers
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).is_success:
-                return process
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"chroma run did not start on port {port}")
-        time.sleep(0.2)
+    return chroma_server(path, port, timeout)

@@ -19,9 +19,6 @@ from .site import (
     TMJ_ARTICLE,
     WHIPLASH_ARTICLE,
     Resource,
-    Site,
-    build_site,
-    serve,
 )
 
 ARTICLE_PAGES = {
@@ -57,15 +54,6 @@ class CountingEmbeddings:
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
-
-
-@pytest.fixture
-def site():
-    site = Site()
-    server = serve(site)
-    build_site(site, slow_s=3.0, huge_bytes=2 * 1024 * 1024)
-    yield site
-    server.shutdown()
 
 
 def web_settings(tmp_path, **overrides):

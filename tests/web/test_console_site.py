@@ -10,17 +10,8 @@ from assistant.settings import Settings
 from assistant.web.console import LOCKED, ONE_PAGE, SITEMAP, Console, UploadRefused, safe_file_name
 from assistant.web.feedback import FeedbackLog
 from tests.helpers import running_app
-from tests.ingest.site import Resource, Site, build_site, serve
+from tests.ingest.site import Resource
 from tests.ingest.test_load import word_document
-
-
-@pytest.fixture
-def site():
-    site = Site()
-    server = serve(site)
-    build_site(site, slow_s=3.0, huge_bytes=2 * 1024 * 1024)
-    yield site
-    server.shutdown()
 
 
 def make_console(tmp_path, embeddings, articles_copy, site_hosts: str) -> Console:
