@@ -84,6 +84,8 @@ def cmd_eval(args, settings) -> int:
     from .eval.run import run_eval, write_json
 
     baseline = read_json(args.baseline, "--baseline") if args.baseline else None
+    if args.answerer:
+        settings = settings.model_copy(update={"answer_backend": args.answerer})
     result = run_eval(args.files, settings, args.knowledge)
     comparison = compare(baseline, result) if baseline else None
     write_json(args.json_out, result)
@@ -201,6 +203,24 @@ def cmd_triage(args, settings) -> int:
     return 0
 
 
+def cmd_grounding(args, settings) -> int:
+    from .ask.grounding import Grounding, GroundingModel
+    from .embed import embeddings_for
+    from .eval import grounding
+    from .eval.run import write_json
+
+    checker = Grounding(embeddings_for(settings), texts_dir=settings.texts_dir)
+    rows = grounding.measure(checker, grounding.load_items(args.files))
+    model = grounding.fit(rows) if args.fit else GroundingModel.shipped()
+    if args.fit:
+        print(f"fitted: {model} -> {grounding.write_model(model)}")
+    result = grounding.figures(rows, model)
+    print(grounding.table(result))
+    if args.json_out:
+        write_json(args.json_out, result)
+    return 0
+
+
 def cmd_backup(args, settings) -> int:
     from .ingest.backup import backup
 
@@ -273,6 +293,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--report", type=Path)
     p.add_argument("--knowledge", type=Path)
     p.add_argument("--baseline", type=Path)
+    p.add_argument(
+        "--answerer",
+        choices=["extractive", "openai", "llamacpp"],
+        help="answer with this backend (default: ASSISTANT_ANSWER_BACKEND, else extractive); "
+        "openai and llamacpp read ASSISTANT_LLM_* for the server or the GGUF",
+    )
     p.set_defaults(run=cmd_eval)
 
     evalsets = Path("knowledge/evalsets")
@@ -299,6 +325,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", type=Path)
     p.add_argument("--json", dest="json_out", type=Path)
     p.set_defaults(run=cmd_triage)
+
+    p = sub.add_parser("grounding", help="the generated-sentence check on labelled sentences")
+    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--fit", action="store_true", help="fit its weights and threshold to FILES")
+    p.add_argument("--json", dest="json_out", type=Path)
+    p.set_defaults(run=cmd_grounding)
 
     p = sub.add_parser("bench", help="speed and memory figures, and SciFact")
     p.add_argument(

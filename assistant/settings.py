@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     llm_model_path: Path | None = None  # GGUF file for the llamacpp backend
     llm_chat_format: str | None = None  # llamacpp: e.g. "gemma" for a GGUF without a chat template
     llm_timeout_s: float = 60.0
+    # A generated answer's prompt holds the newest this many earlier messages (visitor's and
+    # assistant's, oldest first); retrieval still reads the standalone question.
+    llm_history_turns: int = 6
 
     @property
     def site_host_list(self) -> list[str]:

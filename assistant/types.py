@@ -111,6 +111,19 @@ class Verdict:
     because: str | None = None  # for an emergency: the rule or net that fired
 
 
+@dataclass
+class GenerationStats:
+    """How a generated answer came about (for the eval; never shown)."""
+
+    generated: int = 0  # sentences the model wrote
+    kept: int = 0  # of them, shown: safe and supported by their cited passage
+    fallback: bool = False  # too few kept: the extractive answer was shown instead
+    failed: bool = False  # the model server failed or stopped mid-answer
+    first_sentence_s: float | None = None  # from the model call until text was first shown
+    generation_s: float = 0.0
+    tokens: int = 0  # streamed pieces (one token each from llama.cpp and OpenAI servers)
+
+
 @dataclass(frozen=True)
 class Reply:
     kind: ReplyKind
@@ -120,6 +133,7 @@ class Reply:
     citations: tuple[Citation, ...] = ()
     sources: tuple[str, ...] = field(default=())
     because: str | None = None  # an emergency's rule or net, for staff review (not shown)
+    generation: GenerationStats | None = None  # a generated answer's figures (not shown)
 
     def to_json(self) -> dict:
         return {

@@ -18,3 +18,4 @@ forward  # noqa: F821  torch.nn.Module.forward, called by torch when exporting t
 do_GET  # noqa: F821  http.server's handler method (the benchmark's loopback site)
 log_message  # noqa: F821  likewise
 daemon_threads  # noqa: F821  read by socketserver
+generation_s  # noqa: F821  GenerationStats' field, read through asdict() in eval/metrics

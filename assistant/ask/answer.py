@@ -8,7 +8,7 @@ the citations those markers use: `extractive` quotes sentences (the offline defa
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..types import Citation, Passage, sentences_of
+from ..types import Citation, GenerationStats, Passage, sentences_of
 
 __all__ = ["Answerer", "Draft", "MAX_PASSAGES", "sentences_of"]
 
@@ -19,6 +19,7 @@ MAX_PASSAGES = 6  # an answer reads at most this many of the retrieved passages
 class Draft:
     text: str
     citations: tuple[Citation, ...]
+    generation: GenerationStats | None = None  # set by the generative answerer
 
 
 class Answerer(Protocol):

@@ -14,6 +14,7 @@ from .coverage import Coverage
 from .extractive import ExtractiveAnswerer
 from .followup import standalone_query
 from .generative import ChatAnswerer, build_chat_model
+from .grounding import Grounding
 from .kinds import AnswerKinds
 from .lexicon import load_lexicon
 from .retrieve import Retrieval, RetrievalSettings, Retriever
@@ -66,45 +67,56 @@ class Assistant:
         return False
 
     def ask(self, question: str, history: list[dict] | None = None) -> Reply:
+        *_, reply = self.stream(question, history)  # the last one is the full reply
+        return reply
+
+    def stream(self, question: str, history: list[dict] | None = None) -> Iterator[Reply]:
+        """The reply as the visitor sees it arrive; the last one is the full reply. A quoted
+        answer is complete when it is found and comes whole; a generated one grows by its
+        accepted sentences."""
         # The guard first: it needs neither the store nor a model server, so an emergency is
         # recognised even when those are down.
         question = question if isinstance(question, str) else ""
         verdict = self.guard.check(question, history or [])
         if verdict is not None:
-            return self.verdict_reply(verdict)
+            yield self.verdict_reply(verdict)
+            return
         try:
             self.refresh_if_changed()
             query = standalone_query(question.strip(), history)[:MAX_QUERY_CHARS]
             retrieval = self.retriever.search(query)
         except Exception:  # chromadb raises many types; each means the store cannot answer now
             log.exception("the store could not answer")
-            return self.decline("unavailable", None)
-        return self.answer(query, retrieval)
+            yield self.decline("unavailable", None)
+            return
+        yield from self.answer(query, retrieval, history)
 
-    def answer(self, query: str, retrieval: Retrieval) -> Reply:
+    def answer(self, query: str, retrieval: Retrieval, history=None) -> Iterator[Reply]:
         if retrieval.best_similarity < self.settings.min_similarity or not self.coverage.covers(
             retrieval.query_vector, retrieval.best_similarity
         ):
-            return self.decline("no_sources", retrieval)
-        draft = self.answerer.answer(query, retrieval.query_vector, list(retrieval.passages))
-        if draft is None:
-            return self.decline("no_sources", retrieval)
-        return Reply(
-            kind="answer",
-            text=draft.text,
-            citations=draft.citations,
-            disclaimer=disclaimer_for("answer", self.settings),
-            # a comparison may quote one side's article from beyond the ranked ten
-            sources=tuple(
-                dict.fromkeys(retrieval.sources + tuple(c.source for c in draft.citations))
-            ),
-        )
-
-    def stream(self, question: str, history: list[dict] | None = None) -> Iterator[Reply]:
-        """The reply as the visitor sees it arrive (the last one is the full reply). Every
-        answer here is complete when it is found, so it comes whole: replaying it a few words
-        at a time only cost each visitor an update per step, and the server its CPU."""
-        yield self.ask(question, history)
+            yield self.decline("no_sources", retrieval)
+            return
+        passages = list(retrieval.passages)
+        if isinstance(self.answerer, ChatAnswerer):
+            drafts = self.answerer.stream(query, retrieval.query_vector, passages, history)
+        else:
+            drafts = iter([self.answerer.answer(query, retrieval.query_vector, passages)])
+        for draft in drafts:
+            if draft is None:
+                yield self.decline("no_sources", retrieval)
+                return
+            yield Reply(
+                kind="answer",
+                text=draft.text,
+                citations=draft.citations,
+                disclaimer=disclaimer_for("answer", self.settings),
+                # a comparison may quote one side's article from beyond the ranked ten
+                sources=tuple(
+                    dict.fromkeys(retrieval.sources + tuple(c.source for c in draft.citations))
+                ),
+                generation=draft.generation,
+            )
 
     def verdict_reply(self, verdict: Verdict) -> Reply:
         if verdict.kind == "emergency":
@@ -154,5 +166,12 @@ def build_answerer(settings: Settings, vectors: IndexVectors, library: Retriever
         extractive = ExtractiveAnswerer(vectors, settings.answer_sentences, keep_sentence=keep)
     if settings.answer_backend == "extractive":
         return extractive
-    prompt = read_text("prompt.md", settings.texts_dir)
-    return ChatAnswerer(build_chat_model(settings), prompt, extractive, keep_sentence=keep)
+    return ChatAnswerer(
+        build_chat_model(settings),
+        read_text("prompt.md", settings.texts_dir),
+        extractive,
+        Grounding(vectors.embeddings, texts_dir=settings.texts_dir),
+        vectors,
+        keep_sentence=keep,
+        history_turns=settings.llm_history_turns,
+    )

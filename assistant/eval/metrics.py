@@ -5,6 +5,7 @@ all show these.
 """
 
 from collections import Counter
+from dataclasses import asdict
 
 import numpy as np
 
@@ -72,6 +73,7 @@ def score_item(q: dict, reply, settings, latency_ms: float) -> dict:
         "must_include": q["must_include"],
         "must_include_missing": [t for t in q["must_include"] if t not in found],
         "latency_ms": round(latency_ms, 2),
+        "generation": asdict(reply.generation) if reply.generation else None,
     }
 
 
@@ -120,6 +122,31 @@ def answer_metrics(items: list[dict]) -> dict:
     }
 
 
+def generation_metrics(items: list[dict]) -> dict | None:
+    """A generated answerer's figures: sentences kept, fallbacks, time to first shown sentence
+    and tokens per second (None for the extractive answerer)."""
+    runs = [i["generation"] for i in items if i.get("generation")]
+    if not runs:
+        return None
+    generated = sum(r["generated"] for r in runs)
+    shown = [r["first_sentence_s"] for r in runs if r["first_sentence_s"] is not None]
+    seconds = sum(r["generation_s"] for r in runs if not r["failed"])
+    return {
+        "answers": len(runs),
+        "sentences_generated": generated,
+        "sentences_kept_share": round(sum(r["kept"] for r in runs) / generated, 4)
+        if generated
+        else None,
+        "fallback_rate": share([r["fallback"] for r in runs]),
+        "failed": sum(r["failed"] for r in runs),
+        "first_sentence_s_p50": round(float(np.percentile(shown, 50)), 2) if shown else None,
+        "first_sentence_s_p95": round(float(np.percentile(shown, 95)), 2) if shown else None,
+        "tokens_per_s": round(sum(r["tokens"] for r in runs if not r["failed"]) / seconds, 1)
+        if seconds
+        else None,
+    }
+
+
 def latency_metrics(items: list[dict]) -> dict:
     values = [i["latency_ms"] for i in items]
     if not values:
@@ -156,6 +183,7 @@ def summarise(items: list[dict], articles: list[str]) -> dict:
         "behaviour": behaviour_metrics(items),
         "answers": answer_metrics(items),
         "latency_ms": latency_metrics(items),
+        "generation": generation_metrics(items),
         "by_group": by_group,
         "by_article": by_article,
         "items": items,
@@ -211,6 +239,8 @@ def summary_table(result: dict, comparison: dict | None = None) -> str:
         if comparison and comparison["deltas"].get(key) is not None:
             line += f"  ({comparison['deltas'][key]:+.3f})"
         lines.append(line)
+    for key, value in (result.get("generation") or {}).items():
+        lines.append(f"  generation {key:<21} {value!s:>10}")
     reasons = result["behaviour"]["declines_by_reason"]
     if reasons:
         lines.append("  declines by reason: " + ", ".join(f"{r} {n}" for r, n in reasons.items()))

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from assistant.ask.assistant import Assistant
-from assistant.ask.cite import citations_valid
+from assistant.ask.cite import citations_valid, markers
 from tests.helpers import free_port
 
 QUESTION = "How long does it take to recover from whiplash?"
@@ -91,9 +91,18 @@ def test_answers_through_an_openai_compatible_server(kb_settings, embeddings, ll
     raw = assistant.answerer.chat_model.invoke("Say hello.")
     assert str(raw.content).strip()
 
-    reply = assistant.ask(QUESTION)
-    check_answer(reply, settings)
+    # Streamed: every reply shown on the way carries valid citations and the disclaimer, and
+    # each kept generated sentence is supported by the passage it cites.
+    replies = list(assistant.stream(QUESTION))
+    for reply in replies:
+        check_answer(reply, settings)
+    reply = replies[-1]
     assert reply.sources[0] == "whiplash.md"
+    assert reply.generation.generated > 0 and reply.generation.tokens > 0
+    if not reply.generation.fallback:
+        passages = {c.n: c for c in reply.citations}
+        assert len(replies) >= 1 and reply.generation.kept >= 2
+        assert set(passages) >= markers(reply.text)
     assert "POST /v1/chat/completions" in log_path.read_text(errors="replace")
 
     # The guard still runs first: an emergency never reaches the model.
