@@ -32,6 +32,9 @@ MIN_WORDS = 3  # a "sentence" shorter than this ("Sources:", "[1]") is not a cla
 # [1]"), once the next sentence has begun; or a line break (list items, paragraphs).
 SENTENCE_BREAK = re.compile(r"[.!?…](?:\s*\[\d+\](?:\s*,?\s*\[\d+\])*)?[\"”’)]?(?=\s+[^\s\[])|\n+")
 LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+# A line that starts with a marker is a line of a source list, not a claim: a small model
+# echoes the passages' "[1] Title - Section" headers.
+SOURCE_LINE = re.compile(r"^\W*\[\d+\]")
 HUMAN_TURN = "Passages:\n{passages}\n\nQuestion: {question}"
 
 
@@ -70,6 +73,12 @@ def with_markers(claim: str, numbers: list[int]) -> str:
     if claim and claim[-1] in ".!?…":
         return f"{claim[:-1].rstrip()} {tags}{claim[-1]}"
     return f"{claim} {tags}."
+
+
+def _is_heading(claim: str, headings: set[str]) -> bool:
+    """The claim restates a passage's title or section heading: there is no answer in it."""
+    text = claim.rstrip(".!…").lower()
+    return any(text.startswith(h) or h.startswith(text) for h in headings)
 
 
 class ChatAnswerer:
@@ -115,6 +124,7 @@ class ChatAnswerer:
         shown = passages[:MAX_PASSAGES]
         citations = make_citations(shown)
         articles = self._article_texts(shown, {c.source: c.n for c in citations})
+        headings = {h.lower() for p in shown for h in (p.chunk.title, p.chunk.section) if h}
         stats = GenerationStats()
         accepted: list[str] = []
         try:
@@ -122,7 +132,7 @@ class ChatAnswerer:
                 self._generate(question, shown, citations, history), stats
             ):
                 stats.generated += 1
-                kept = self._grounded(sentence, articles)
+                kept = self._grounded(sentence, articles, headings)
                 if kept is None:
                     continue
                 accepted.append(kept)
@@ -170,9 +180,11 @@ class ChatAnswerer:
             articles[n] = ("\n".join(c.text for c in chunks), sentences, matrix)
         return articles
 
-    def _grounded(self, sentence: str, articles: dict) -> str | None:
+    def _grounded(self, sentence: str, articles: dict, headings: set[str]) -> str | None:
         """The sentence with only the markers whose passage supports it, or None."""
         claim = claim_of(sentence)
+        if SOURCE_LINE.match(sentence) or claim.endswith("?") or _is_heading(claim, headings):
+            return None
         cited = [
             n for n in dict.fromkeys(int(m) for m in MARKER.findall(sentence)) if n in articles
         ]

@@ -188,3 +188,17 @@ def test_a_server_that_dies_mid_stream_falls_back(kb_settings, embeddings):
         reply = Assistant(settings, embeddings=embeddings).ask(QUESTION)
     check(reply)
     assert reply.generation.fallback
+
+
+def test_echoed_source_headers_and_questions_are_not_answer_sentences(kb_settings, embeddings):
+    # What the bundled base Gemma 270M mostly writes: the passages' "[n] Title - Section"
+    # headers, and the question back.
+    echo = (
+        "[1] Whiplash - How long whiplash takes to heal\n"
+        "[1] Whiplash - How whiplash is treated\n"
+        "How long does whiplash take to get better [1]?\n" + " ".join(FAITHFUL[:2])
+    )
+    reply = generative(kb_settings, embeddings, FakeListChatModel(responses=[echo])).ask(QUESTION)
+    check(reply)
+    assert reply.text == " ".join(FAITHFUL[:2])
+    assert reply.generation.generated == 5 and reply.generation.kept == 2
