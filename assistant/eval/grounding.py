@@ -16,6 +16,7 @@ from ..ask.generative import claim_of
 from ..ask.grounding import Grounding, GroundingModel
 from ..texts import PACKAGE_DATA
 from ..types import sentences_of
+from .metrics import share
 
 # The threshold keeps this share of the supported sentences (cross-validated) and removes as
 # many unsupported ones as that allows: below it, answers fall back to quoting too often.
@@ -96,13 +97,13 @@ def figures(rows: list[dict], model: GroundingModel) -> dict:
     unsupported = [r for r in rows if not r["supported"]]
     return {
         "items": len(rows),
-        "supported_kept": _share([r["kept"] for r in supported]),
-        "unsupported_removed": _share([not r["kept"] for r in unsupported]),
+        "supported_kept": share([r["kept"] for r in supported]),
+        "unsupported_removed": share([not r["kept"] for r in unsupported]),
         "by_edit": {
             edit: {
                 "items": len(group),
                 "supported": group[0]["supported"],
-                "decided_right": _share([r["kept"] == r["supported"] for r in group]),
+                "decided_right": share([r["kept"] == r["supported"] for r in group]),
             }
             for edit, group in sorted(by_edit.items())
         },
@@ -118,10 +119,6 @@ def _rule_counts(rows) -> dict:
             cell = counts.setdefault(kind, {"supported": 0, "unsupported": 0})
             cell["supported" if r["supported"] else "unsupported"] += 1
     return counts
-
-
-def _share(flags: list[bool]) -> float | None:
-    return round(sum(flags) / len(flags), 3) if flags else None
 
 
 def write_model(model: GroundingModel) -> Path:
