@@ -36,6 +36,7 @@ def test_context_decides_whether_a_finding_counts(red_flags):
         "no fever, no stiff neck, just a dull ache at the base of my skull",  # negated
         "fever no, stiff neck no, light fine. just a headache",  # negated after the finding
         "what if my daughter gets a fever and a stiff neck, when should i worry?",  # hypothetical
+        "should i worry if one day i get a fever and a stiff neck?",  # hypothetical
         "what are the signs of meningitis, like a fever and stiff neck?",  # a general question
         "two years ago i had a fever and a stiff neck, it was just a virus and all fine since",
     ):
@@ -50,6 +51,27 @@ def test_negations_that_are_not_negations(red_flags):
     text = "back pain and since yesterday i'm not able to empty my bladder"
     assert rule(red_flags, text) == "cauda_equina"
     assert rule(red_flags, "chills? none. fever? none. back sore since my injection") is None
+
+
+def test_a_sudden_event_dated_in_the_past_is_about_then_unless_something_goes_on_now(red_flags):
+    past = "in 2021 i had a sudden explosive headache while lifting weights at the gym"
+    assert rule(red_flags, past) is None
+    assert rule(red_flags, "my son had a seizure with a fever when he was 2, he's 9 now") is None
+    # The same dates with something going on now (said so, or in the present tense) count.
+    assert rule(red_flags, past + " and it is back now, the worst ever") is not None
+    surgery = "had back surgery two months ago and i have a fever and my back is killing me"
+    assert rule(red_flags, surgery) == "spinal_infection"
+
+
+def test_an_older_red_flags_file_without_the_newer_context_keys_still_loads():
+    import tomllib
+
+    from assistant.texts import PACKAGE_DATA
+
+    data = tomllib.loads((PACKAGE_DATA / "red-flags.toml").read_text(encoding="utf-8"))
+    del data["context"]["past_anchor"], data["context"]["ongoing"]
+    older = RedFlags(data)
+    assert rule(older, "in 2021 i had a sudden explosive headache while lifting") is not None
 
 
 def test_a_question_that_says_when_it_began_is_about_now(red_flags):

@@ -2,7 +2,9 @@
 
 Everything clinical is data (assistant/data/red-flags.toml, or the clinic's copy in data/texts):
 this module only reads it and applies it. A finding counts in a sentence that is about now
-(not a general question, a hypothetical, or long-standing), and not in a negated clause.
+(not a general question, a hypothetical, or long-standing), and not in a negated clause; in a
+sentence dated in the past, only its clauses told as now count, and the causes and risks of its
+dated clause stand beside them.
 """
 
 import re
@@ -28,6 +30,8 @@ CONTEXT_KEYS = (
     "recent",
     "post_negation",
 )
+# Added later: a clinic's older copy of the file may lack them (then they never match).
+OPTIONAL_CONTEXT_KEYS = ("past_anchor", "ongoing", "present_tense", "past_tense")
 # Inside a matched phrase, a negation between the subject and the finding ("scalp isn't tender").
 INNER_NEGATION = re.compile(
     r"\b(?:isn'?t|is not|aren'?t|are not|wasn'?t|was not|doesn'?t|does not|don'?t|didn'?t|"
@@ -40,6 +44,7 @@ STILL_NOW = re.compile(
     r"\bright now\b|\bjust now\b|\bat the moment\b|\bcurrently\b|\bago\b|\btoday\b|"
     r"\bsince\b|\bthis (?:morning|afternoon|evening)\b"
 )
+NEVER = r"(?!)"
 
 
 @dataclass(frozen=True)
@@ -66,11 +71,15 @@ class RedFlags:
     def __init__(self, data: dict, where: str = RED_FLAGS_FILE):
         try:
             self.context = {k: re.compile(data["context"][k]) for k in CONTEXT_KEYS}
+            self.context |= {
+                k: re.compile(data["context"].get(k, NEVER)) for k in OPTIONAL_CONTEXT_KEYS
+            }
             self.keywords = [str(w) for w in data.get("spelling", {}).get("words", [])]
             self.concepts = {
                 name: re.compile("|".join(f"(?:{p})" for p in c["patterns"]))
                 for name, c in data["concepts"].items()
             }
+            self.background = {n for n, c in data["concepts"].items() if c.get("background")}
             self.rules = [
                 Rule(
                     name=r["name"],
@@ -139,8 +148,9 @@ class RedFlags:
 
     def context_of(self, sentence: str, message_is_acute: bool = False) -> str:
         """'general' (about signs in general), 'hypothetical', 'past' (over, or checked and
-        fine), 'long' (long-standing) or 'now'. A question in a message that says when it
-        began ("is it normal to ...? happened 2 hours ago") is about now, not general."""
+        fine), 'long' (long-standing), 'dated' (a clause says when in the past) or 'now'. A
+        question in a message that says when it began ("is it normal to ...? happened 2 hours
+        ago") is about now, not general."""
         cue = self.context
         acute = bool(cue["acute"].search(sentence))
         if cue["resolved"].search(sentence) and not cue["recent"].search(sentence):
@@ -156,6 +166,12 @@ class RedFlags:
             return "hypothetical"
         if cue["long_standing"].search(sentence) and not acute:
             return "long"
+        if (
+            cue["past_anchor"].search(sentence)
+            and not cue["recent"].search(sentence)
+            and not cue["ongoing"].search(sentence)
+        ):
+            return "dated"  # "18 months ago I had a sudden headache": sudden then, not now
         return "now"
 
     def read(self, text: str) -> Reading:
@@ -168,20 +184,43 @@ class RedFlags:
         rule = None
         text = ASKED_AND_DENIED.sub(r"no \1.", text)
         acute = bool(self.context["recent"].search(text))
+        background: set[str] = set()  # causes and risks told as long-standing or long ago
         for sentence in sentences(text):
             context = self.context_of(sentence, acute)
             if context == "long":
                 recurring |= self.concepts_in(sentence)
+                background |= self.concepts_in(sentence) & self.background
+            elif context == "dated":
+                now_part = self.read_dated(sentence, background)
+                if now_part:
+                    now |= self.concepts_in(now_part)
+                    current.append(sentence)
             elif context == "now":
                 found = self.concepts_in(sentence)
                 rule = rule or self.first_met(found)
                 now |= found
                 current.append(sentence)
-        rule = rule or self.first_met(now)
+        rule = rule or self.first_met(now) or self.first_met_with(now, background)
         rule = rule or next(
             (r for r in self.rules if r.recurring and r.met_by(now | recurring)), None
         )
         return Reading(rule, frozenset(now), " ".join(current))
+
+    def read_dated(self, sentence: str, background: set[str]) -> str:
+        """A dated sentence's clauses about now (the finding), its dated clauses' causes and
+        risks added to `background` ("fever and back pain, had spine surgery 3 weeks ago")."""
+        now_clauses = []
+        for part in clauses(sentence):
+            if self.context["past_anchor"].search(part):
+                background |= self.concepts_in(part) & self.background
+            elif self.concepts_in(part) - self.background and self.about_now(part):
+                now_clauses.append(part)
+        return ", ".join(now_clauses)
+
+    def about_now(self, clause: str) -> bool:
+        """Told in the present tense, or with no verb: not "my vision went blurry for a day"."""
+        cue = self.context
+        return bool(cue["present_tense"].search(clause)) or not cue["past_tense"].search(clause)
 
     def retracts_earlier(self, text: str) -> bool:
         """The message says that what the conversation told before is long over."""
@@ -189,3 +228,16 @@ class RedFlags:
 
     def first_met(self, concepts: set[str]) -> Rule | None:
         return next((r for r in self.rules if r.met_by(concepts)), None)
+
+    def first_met_with(self, now: set[str], background: set[str]) -> Rule | None:
+        """The first rule that causes and risks told earlier meet together with a finding about
+        now (not itself a cause or risk): "fever and back pain, had spine surgery 3 weeks ago"."""
+        findings = now - self.background
+        return next(
+            (
+                r
+                for r in self.rules
+                if any(alt <= now | background and alt & findings for alt in r.alternatives)
+            ),
+            None,
+        )

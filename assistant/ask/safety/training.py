@@ -29,8 +29,9 @@ C = 10.0  # inverse regularisation, chosen by cross-validation on the training f
 MAX_FALSE_ALARMS = 0.03  # share of non-emergencies above the threshold, in cross-validation:
 # both nets together then raise 2.1% false alarms in cross-validation, under the 5% target
 # Everyday questions weigh more: a visitor asking about posture must never be told to call 911
-# (at 6, no question of the faq, patient holdout or MedQuAD sets raises an emergency).
-ORDINARY_WEIGHT = 6.0
+# (at 12, one of the 160 answers-set questions and none of the faq, patient holdout, uncovered
+# or MedQuAD sets raises an emergency; at 6, with the training sets of December 2026, three did).
+ORDINARY_WEIGHT = 12.0
 ORDINARY_GROUPS = {"ordinary", "dramatic_ordinary"}
 OWN_SETS = {"faq.jsonl", "safety.jsonl"}  # visitors' questions; their non-emergencies are ordinary
 FOLDS = 5
