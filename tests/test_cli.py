@@ -192,3 +192,12 @@ def test_ingest_py_takes_pages_and_sitemaps_and_sync_drops_pages_gone(tmp_path):
         }
     finally:
         server.shutdown()
+
+
+def test_ask_before_any_ingest_declines_instead_of_failing(tmp_path, capsys, monkeypatch):
+    from assistant.cli import main
+
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    code = main(["ask", "what helps a headache from the neck?", "--json"])
+    reply = json.loads(capsys.readouterr().out)
+    assert code == 0 and (reply["kind"], reply["reason"]) == ("decline", "no_sources")

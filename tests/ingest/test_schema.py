@@ -68,7 +68,7 @@ def test_an_unchanged_reingest_never_loads_the_model(tmp_path, articles_copy):
     code = (
         "import sys; from assistant.cli import main; "
         f"main(['ingest', {str(articles_copy)!r}, '--json']); "
-        "print('onnxruntime' in sys.modules, 'torch' in sys.modules)"
+        "print('openvino' in sys.modules, 'torch' in sys.modules)"
     )
     env = {"ASSISTANT_DATA_DIR": str(settings.data_dir), "PATH": "/usr/bin:/bin"}
     run = lambda: subprocess.run(  # noqa: E731
@@ -76,7 +76,7 @@ def test_an_unchanged_reingest_never_loads_the_model(tmp_path, articles_copy):
     )
     first = run()
     assert first.returncode == 0, first.stderr
-    # It embedded three articles, on ONNX Runtime: torch is never imported.
+    # It embedded three articles, on OpenVINO: torch is never imported.
     assert first.stdout.strip().endswith("True False")
     second = run()
     assert '"unchanged": 3' in second.stdout
@@ -93,6 +93,24 @@ def test_the_fp32_export_gives_the_torch_vectors_and_shares_their_index():
     assert float(together[0] @ export.encode(texts[:1])[0]) > 0.99999
     assert export.name == torch_model.name and export.weights == torch_model.weights
     assert export.count_tokens(texts[1]) == torch_model.count_tokens(texts[1])
+
+
+def test_openvino_gives_the_torch_vectors_to_bfloat16_precision_from_any_thread():
+    from concurrent.futures import ThreadPoolExecutor
+
+    torch_model = load_embeddings(runtime="torch")
+    openvino = load_embeddings(runtime="openvino")
+    texts = ["Neck pain?", "Whiplash is a neck injury caused by a sudden jolt of the head. " * 6]
+    together = openvino.encode(texts, batch_size=2)
+    assert np.all((together * torch_model.encode(texts)).sum(axis=1) > 0.9999)
+    assert float(together[0] @ openvino.encode(texts[:1])[0]) > 0.9999  # padding leaks nothing
+    assert openvino.name == torch_model.name and openvino.weights == torch_model.weights
+    # Each thread has its own infer request: visitors asking at once get their own vectors.
+    questions = [f"question {i} about whiplash and {i % 7} kinds of headache" for i in range(24)]
+    with ThreadPoolExecutor(6) as pool:
+        at_once = list(pool.map(lambda q: openvino.encode([q])[0], questions))
+    alone = openvino.encode(questions)
+    assert np.all((np.array(at_once) * alone).sum(axis=1) > 0.9999)
 
 
 def test_the_int8_onnx_runtime_gives_the_same_vectors(embeddings):
