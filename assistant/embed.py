@@ -19,6 +19,7 @@ Both are LangChain `Embeddings` too, so LangChain pieces (a vector store) can us
 import os
 import sys
 import threading
+from collections import OrderedDict
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -28,6 +29,8 @@ from langchain_core.embeddings import Embeddings
 
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 reads at most this many wordpieces
 BATCH = 32
+CACHED_CALL_TEXTS = 4  # calls with at most this many texts (a message, not an ingest batch)
+CACHE_SIZE = 4096  # messages' vectors kept (1.5 KB each)
 BUNDLED = "all-MiniLM-L6-v2"
 DEFAULT_RUNTIME = "openvino"
 
@@ -56,10 +59,13 @@ def bundled_model_path() -> Path:
 
 
 class _PooledEmbeddings(Embeddings):
-    """Mean pooling over token vectors, in batches sorted by length (less padding)."""
+    """Mean pooling over token vectors, in batches sorted by length (less padding). A visitor's
+    message is embedded by the guard, the off-topic check and retrieval: short calls go through
+    a small cache, so the same words cost one model call however many stages read them."""
 
     dimension = 384
     max_tokens = MAX_TOKENS
+    _cache_lock = threading.Lock()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(texts).tolist()
@@ -69,6 +75,24 @@ class _PooledEmbeddings(Embeddings):
 
     def encode(self, texts: list[str], batch_size: int = BATCH) -> np.ndarray:
         texts = list(texts)
+        if not texts or len(texts) > CACHED_CALL_TEXTS:  # ingest's batches: nothing to share
+            return self._encode(texts, batch_size)
+        # The model lower-cases and splits on whitespace: these keys give the same tokens.
+        keys = [" ".join(t.lower().split()) for t in texts]
+        with self._cache_lock:
+            cache = self.__dict__.setdefault("_cache", OrderedDict())
+            known = {k: cache[k] for k in keys if k in cache}
+        missing = list(dict.fromkeys(k for k in keys if k not in known))
+        if missing:
+            fresh = self._encode(missing, batch_size)
+            with self._cache_lock:
+                for key, vector in zip(missing, fresh, strict=True):
+                    known[key] = cache[key] = vector
+                while len(cache) > CACHE_SIZE:
+                    cache.popitem(last=False)
+        return np.stack([known[k] for k in keys])
+
+    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), batch_size):
@@ -125,10 +149,12 @@ class OpenVinoEmbeddings(OnnxEmbeddings):
     """The fp32 ONNX export compiled by OpenVINO, in bfloat16 where the CPU computes it."""
 
     def __init__(self, onnx_file: Path, tokenizer_dir: Path, runtime: str):
+        from .offline import block_openvino_telemetry
+
+        block_openvino_telemetry()  # before the import: importing openvino phones home
         import openvino
 
         super().__init__(onnx_file, tokenizer_dir, runtime, session=False)
-        # The runtime only: OpenVINO's telemetry lives in its converter tools, never used here.
         self.compiled = openvino.Core().compile_model(
             str(onnx_file), "CPU", {"INFERENCE_PRECISION_HINT": "bf16"}
         )

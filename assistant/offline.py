@@ -2,6 +2,7 @@
 thread. The entry points call go_offline() first."""
 
 import os
+import sys
 
 OFFLINE_ENV = {
     "HF_HUB_OFFLINE": "1",
@@ -21,3 +22,12 @@ OFFLINE_ENV = {
 def go_offline() -> None:
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
+    block_openvino_telemetry()
+
+
+def block_openvino_telemetry() -> None:
+    """`import openvino` sends an "import" event to Google Analytics unless a consent file in
+    the home folder says no, and OpenVINO's converter tools send more. With its telemetry
+    package unimportable, OpenVINO falls back to its own stub that sends nothing."""
+    sys.modules.setdefault("openvino_telemetry", None)  # type: ignore[assignment]
+    sys.modules.setdefault("openvino_telemetry.backend", None)  # type: ignore[assignment]

@@ -46,6 +46,11 @@ class Assistant:
         self.generation = self.store.generation()
         self._refresh_lock = threading.Lock()
 
+    @property
+    def streams(self) -> bool:
+        """Whether replies grow as a model writes them (else each comes whole)."""
+        return isinstance(self.answerer, ChatAnswerer)
+
     def warm_up(self) -> None:
         """Load what a first question needs (the guard's language model and spelling lists,
         the answerer's tables) before visitors arrive: lazy loads would otherwise race in the

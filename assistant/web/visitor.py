@@ -87,7 +87,8 @@ def build_visitor_app(
     feedback = feedback or FeedbackLog(settings.data_dir, settings.retention_days)
     limiter = limiter or QuestionLimiter(settings.rate_limit_per_minute)
 
-    def chat(message, history, request: gr.Request):
+    def replies(message, history, request: gr.Request):
+        """The reply as it grows: once for a quoted answer, sentence by sentence for a model's."""
         question = message_text(message)
         address = client_address(
             request.client.host if request and request.client else None,
@@ -112,6 +113,17 @@ def build_visitor_app(
                 feedback.record("emergency", question, reply.because or "")
         except Exception:
             log.exception("could not log the question")
+
+    def chat_streamed(message, history, request: gr.Request):
+        yield from replies(message, history, request)
+
+    def chat_whole(message, history, request: gr.Request):
+        # A reply that comes whole is sent as one event: a generator would cost Gradio a
+        # "generating" message and a "completed" one for every answer.
+        *_, last = replies(message, history, request)
+        return last
+
+    chat = chat_streamed if getattr(assistant, "streams", True) else chat_whole
 
     def on_like(data: gr.LikeData, history):
         """Thumbs down logs the question and the reply; it can do nothing else."""
