@@ -101,8 +101,8 @@ def ask_row(settings, questions: list[str]) -> dict:
     before = assistant.vectors.encoded
     row = {
         "chunks": assistant.store.count_chunks(),
-        "ask_ms": percentiles(timed(assistant.ask, questions)),
-        "plain_pipeline_ms": percentiles(timed(plain, questions)),
+        "ask_ms": percentiles(timed(assistant.ask, questions, embeddings)),
+        "plain_pipeline_ms": percentiles(timed(plain, questions, embeddings)),
         "model_calls_beyond_question": assistant.vectors.encoded - before,
         "load_and_first_answer_s": round(loaded_s, 2),
     }
