@@ -121,3 +121,24 @@ def test_the_int8_onnx_runtime_gives_the_same_vectors(embeddings):
     assert onnx.count_tokens(texts[1]) == embeddings.count_tokens(texts[1])
     assert onnx.weights == embeddings.weights and onnx.name != embeddings.name
     assert np.allclose(np.linalg.norm(onnx.encode(texts), axis=1), 1, atol=1e-5)
+
+
+def test_a_message_costs_one_model_call_however_many_stages_embed_it(monkeypatch):
+    embeddings = load_embeddings()
+    embeddings.forget()
+    calls = []
+    real = embeddings._encode
+    monkeypatch.setattr(
+        embeddings, "_encode", lambda texts, size: calls.append(list(texts)) or real(texts, size)
+    )
+    first = embeddings.encode(["Why does my NECK hurt?"])
+    again = embeddings.encode(["why does my neck   hurt?", "A second message."])
+    # The model lower-cases and splits on whitespace: the same words are not embedded twice.
+    assert calls == [["why does my neck hurt?"], ["a second message."]]
+    assert np.array_equal(first[0], again[0])
+    batch = [f"an ingest batch, sentence {i}" for i in range(10)]
+    embeddings.encode(batch)
+    assert calls[-1] == batch  # ingest's batches never go through the cache
+    embeddings.forget()
+    embeddings.encode(["why does my neck hurt?"])
+    assert calls[-1] == ["why does my neck hurt?"]
