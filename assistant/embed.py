@@ -3,8 +3,8 @@
 Four runtimes for the bundled all-MiniLM-L6-v2 (the `embedding_runtime` setting):
 - `openvino` (default): the fp32 ONNX export below, compiled by OpenVINO with bfloat16 inference
   where the CPU has it (AVX-512 BF16 or AMX; elsewhere fp32). About 2.2x faster than ONNX
-  Runtime here, with vectors at cosine 0.99997 or more to torch's (int8 is at 0.9988), so it
-  shares their name and an index built by any of the three serves the others.
+  Runtime here, with vectors at cosine 0.99997 or more to torch's (the int8 file's: 0.9994 on
+  average), so it shares their name and an index built by any of the three serves the others.
 - `onnx-fp32`: the bundled weights exported once (at `make setup`, else at first use) to an
   fp32 ONNX file, on ONNX Runtime with the model's own tokenizer. The same vectors as torch
   (cosine 0.9999999), and no torch import: a process that only asks starts in about a second and
@@ -13,7 +13,7 @@ Four runtimes for the bundled all-MiniLM-L6-v2 (the `embedding_runtime` setting)
   faster again, but its vectors differ (cosine 0.9994) and so do some answers.
 - `torch`: sentence-transformers on PyTorch; also what any other model path uses.
 
-Both are LangChain `Embeddings` too, so LangChain pieces (a vector store) can use them.
+All are LangChain `Embeddings` too, so LangChain pieces (a vector store) can use them.
 """
 
 import os
