@@ -191,7 +191,8 @@ class RedFlags:
                 recurring |= self.concepts_in(sentence)
                 background |= self.concepts_in(sentence) & self.background
             elif context == "dated":
-                now_part = self.read_dated(sentence, background)
+                now_part, causes = self.read_dated(sentence)
+                background |= causes
                 if now_part:
                     now |= self.concepts_in(now_part)
                     current.append(sentence)
@@ -206,16 +207,16 @@ class RedFlags:
         )
         return Reading(rule, frozenset(now), " ".join(current))
 
-    def read_dated(self, sentence: str, background: set[str]) -> str:
-        """A dated sentence's clauses about now (the finding), its dated clauses' causes and
-        risks added to `background` ("fever and back pain, had spine surgery 3 weeks ago")."""
-        now_clauses = []
+    def read_dated(self, sentence: str) -> tuple[str, set[str]]:
+        """A dated sentence's clauses about now (the finding), and the causes and risks its dated
+        clauses tell ("fever and back pain, had spine surgery 3 weeks ago")."""
+        now_clauses, causes = [], set()
         for part in clauses(sentence):
             if self.context["past_anchor"].search(part):
-                background |= self.concepts_in(part) & self.background
+                causes |= self.concepts_in(part) & self.background
             elif self.concepts_in(part) - self.background and self.about_now(part):
                 now_clauses.append(part)
-        return ", ".join(now_clauses)
+        return ", ".join(now_clauses), causes
 
     def about_now(self, clause: str) -> bool:
         """Told in the present tense, or with no verb: not "my vision went blurry for a day"."""
