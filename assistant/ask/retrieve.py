@@ -10,7 +10,7 @@ import numpy as np
 from ..settings import Settings
 from ..store import ChunkStore
 from ..types import ArticleRecord, Chunk, Passage
-from .lexicon import expand_query
+from .lexicon import TermVectors, expand_query
 
 CANDIDATES = 50  # per method, before fusion
 # Up to this many live chunks the vector ranking is exact (one product with every chunk);
@@ -99,7 +99,8 @@ class Retriever:
         max_sources: int = 10,
         lexicon=(),
     ):
-        self.lexicon = lexicon  # everyday words -> the articles' terms (query.py)
+        self.lexicon = lexicon  # everyday words -> the articles' terms (lexicon.py)
+        self.term_vectors = TermVectors(embeddings, lexicon)
         self.candidates = candidates  # chunks per method before fusion
         self.max_sources = max_sources
         self.store = store
@@ -167,8 +168,9 @@ class Retriever:
         live = self.live
         if not live.chunks:
             return Retrieval((), ())
+        question_vector = np.asarray(self.embeddings.encode([query])[0], dtype=np.float32)
+        query_vector = self.term_vectors.search_vector(query, question_vector)
         query = expand_query(query, self.lexicon)
-        query_vector = np.asarray(self.embeddings.encode([query])[0], dtype=np.float32)
         s = self.settings
         bm25_scores = live.bm25.scores(query)
         top = top_k(bm25_scores, self.candidates)

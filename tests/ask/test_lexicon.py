@@ -24,3 +24,34 @@ def test_only_whole_words_match_and_each_term_is_added_once(tmp_path):
 def test_a_clinic_copy_replaces_the_shipped_list(tmp_path):
     (tmp_path / "lay-terms.txt").write_text("wonky = crooked\n")
     assert expand_query("got rear ended", load_lexicon(tmp_path)) == "got rear ended"
+
+
+def test_an_expanded_question_costs_one_model_call_and_searches_as_its_expanded_text(
+    kb_assistant, embeddings
+):
+    """The search vector of an expanded question is built from the question's own vector and
+    the added terms' (embedded once, beforehand), close to the vector of the expanded text."""
+    import numpy as np
+
+    retriever = kb_assistant.retriever
+    question = "got rear ended and now my neck hurts when I turn"
+    retriever.search("a physio warm-up")  # the lexicon's terms are embedded at first use
+    embeddings.forget()
+    texts: list[list[str]] = []
+    real = embeddings._encode
+
+    def counting(batch, batch_size):
+        texts.append(list(batch))
+        return real(batch, batch_size)
+
+    embeddings._encode = counting
+    try:
+        retrieval = retriever.search(question)
+    finally:
+        del embeddings._encode
+    assert texts == [[" ".join(question.lower().split())]]  # the question alone, once
+    expanded = expand_query(question, retriever.lexicon)
+    assert expanded != question
+    exact = np.asarray(embeddings.encode([expanded])[0])
+    assert float(exact @ retrieval.query_vector) > 0.9
+    assert retrieval.sources[0] == "whiplash.md"
