@@ -221,6 +221,27 @@ def cmd_grounding(args, settings) -> int:
     return 0
 
 
+def cmd_sentences(args, settings) -> int:
+    from .ask.sentence_fit import SentenceFit
+    from .eval import sentences
+    from .eval.run import write_json
+
+    clinic = args.shared / "clinic"
+    knowledge = [settings.articles_dir] + ([clinic] if clinic.is_dir() else [])
+    answerer, rows = sentences.measure(settings, sentences.load_items(args.files), knowledge)
+    shipped = SentenceFit.load(settings.texts_dir)
+    if args.fit:
+        fitted, held_out = sentences.fit(rows, shipped)
+        print(f"fitted -> {sentences.write_model(fitted)}")
+        result = sentences.figures(answerer, rows, held_out) | {"cross_validated": True}
+    else:
+        result = sentences.figures(answerer, rows, [shipped] * len(rows))
+    print(sentences.table(result))
+    if args.json_out:
+        write_json(args.json_out, result)
+    return 0
+
+
 def cmd_backup(args, settings) -> int:
     from .ingest.backup import backup
 
@@ -331,6 +352,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fit", action="store_true", help="fit its weights and threshold to FILES")
     p.add_argument("--json", dest="json_out", type=Path)
     p.set_defaults(run=cmd_grounding)
+
+    p = sub.add_parser("sentences", help="the focused style's sentence score on labelled sentences")
+    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--fit", action="store_true", help="fit its weights to FILES")
+    p.add_argument(
+        "--shared", type=Path, default=Path("../shared"), help="holds the clinic's posts"
+    )
+    p.add_argument("--json", dest="json_out", type=Path)
+    p.set_defaults(run=cmd_sentences)
 
     p = sub.add_parser("bench", help="speed and memory figures, and SciFact")
     p.add_argument(

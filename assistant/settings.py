@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     # "sentences": the best sentences of the best passages (the default); "runs": consecutive
     # sentences of one section, chosen by the kind of answer asked (more focused and readable,
     # less complete: see README's figures)
-    answer_style: Literal["sentences", "runs"] = "sentences"
+    answer_style: Literal["sentences", "runs", "focused"] = "sentences"
     llm_base_url: str = "http://127.0.0.1:8080/v1"
     llm_model: str = "local"
     llm_api_key: SecretStr = SecretStr("not-needed")

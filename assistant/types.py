@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
@@ -9,12 +10,17 @@ SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])
 
 def sentences_of(text: str) -> list[str]:
     """Sentences and list items of a passage, in order (the index stores a vector for each)."""
+    return list(_sentences(text))
+
+
+@lru_cache(maxsize=50_000)  # passages are read again for every question they answer
+def _sentences(text: str) -> tuple[str, ...]:
     out = []
     for block in text.split("\n"):
         block = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", block).strip()
         if block:
             out.extend(s.strip() for s in SENTENCE_END.split(block) if s.strip())
-    return out
+    return tuple(out)
 
 
 def sentence_id(chunk_id: str, index: int) -> str:

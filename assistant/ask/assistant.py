@@ -3,6 +3,7 @@
 import logging
 import threading
 from collections.abc import Iterator
+from functools import lru_cache
 
 from ..embed import Embedder, embeddings_for
 from ..settings import Settings
@@ -21,6 +22,7 @@ from .retrieve import Retrieval, RetrievalSettings, Retriever
 from .runs import RunAnswerer
 from .safety.answer_filter import unsafe_answer_sentence
 from .safety.guard import Guard
+from .sentence_fit import SentenceFit
 from .vectors import IndexVectors
 
 log = logging.getLogger(__name__)
@@ -157,15 +159,18 @@ def build_retriever(
 
 
 def build_answerer(settings: Settings, vectors: IndexVectors, library: Retriever) -> Answerer:
-    keep = lambda s: not unsafe_answer_sentence(s)  # noqa: E731
+    # the same article sentences are checked for every question they are candidates for
+    keep = lru_cache(maxsize=50_000)(lambda s: not unsafe_answer_sentence(s))
     extractive: ExtractiveAnswerer | RunAnswerer
-    if settings.answer_style == "runs":
+    if settings.answer_style in ("runs", "focused"):
+        focused = settings.answer_style == "focused"
         extractive = RunAnswerer(
             vectors,
             settings.answer_sentences,
             keep_sentence=keep,
             library=library,
             kinds=AnswerKinds.load(settings.texts_dir),
+            fit=SentenceFit.load(settings.texts_dir) if focused else None,
         )
     else:
         extractive = ExtractiveAnswerer(vectors, settings.answer_sentences, keep_sentence=keep)

@@ -15,6 +15,7 @@ from ..errors import AssistantError
 from ..texts import data_file
 
 KINDS_FILE = "answer-kinds.toml"
+TEXTS_KEPT = 50_000
 WORD = re.compile(r"[a-z][a-z'-]+")
 # Words that carry no focus: the question's frame, not its subject.
 FRAME_WORDS = frozenset(
@@ -170,6 +171,14 @@ FRAME_WORDS = frozenset(
         "weeks",
         "people",
         "person",
+        # a comparison's frame: "how do you tell A apart from B, what's the difference"
+        "come",
+        "comes",
+        "coming",
+        "whats",
+        "difference",
+        "different",
+        "apart",
     ]
 )
 
@@ -199,6 +208,10 @@ class AnswerKinds:
         self.kinds = kinds
         self.worries = worries
         self._stem = _stemmer()
+        # An article's sentences and headings are read for every question they are candidates
+        # for: each reading is kept by its text (the regular expressions cost the most).
+        for name in ("stems", "heading_kinds", "sentence_kinds", "sentence_worries"):
+            setattr(self, name, lru_cache(maxsize=TEXTS_KEPT)(getattr(self, name)))
 
     @classmethod
     def load(cls, override_dir: Path | None = None) -> "AnswerKinds":

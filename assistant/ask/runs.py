@@ -13,6 +13,7 @@ first, and below a relevance floor the answer is shorter rather than padded.
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -21,6 +22,8 @@ from ..types import Chunk, Passage, sentence_id, sentences_of
 from .answer import Draft
 from .cite import make_citations
 from .kinds import AnswerKinds, Asked
+from .lexicon import expand_query
+from .sentence_fit import Candidate, SentenceFit, features
 from .vectors import IndexVectors
 
 MIN_SENTENCE_CHARS = 25
@@ -54,6 +57,11 @@ LEANS_BACK = re.compile(
 TEXT_HEADING = re.compile(r"^[A-Z][^.!?]{2,80}$")  # a plain-text article's own heading line
 
 
+@lru_cache(maxsize=50_000)
+def _leans_back(sentence: str) -> bool:
+    return bool(LEANS_BACK.search(sentence))
+
+
 class Library(Protocol):
     """The live articles, beyond the passages retrieved (the Retriever is one)."""
 
@@ -77,6 +85,12 @@ class Unit:
     eligible: bool  # long enough, safe, and a sentence (not a heading or a list's lead-in)
     score: float = 0.0
     vector: np.ndarray | None = None
+    # the parts of the score the fitted choice reads (sentence_fit.py)
+    meaning: float = 0.0
+    kind: float = 0.0
+    focus: float = 0.0
+    worry: bool = False
+    article_rank: int = 0
 
     @property
     def words(self) -> int:
@@ -84,7 +98,7 @@ class Unit:
 
     @property
     def dependent(self) -> bool:
-        return bool(LEANS_BACK.search(self.text))
+        return _leans_back(self.text)
 
 
 class RunAnswerer:
@@ -98,14 +112,28 @@ class RunAnswerer:
         *,
         library: Library | None = None,
         kinds: AnswerKinds | None = None,
+        fit: SentenceFit | None = None,
     ):
         self.vectors = vectors  # sentence and heading vectors, from the index
+        self.fit = fit  # the fitted choice of sentences (the `focused` style), else runs
         self.library = library
         self.kinds = kinds or AnswerKinds.load()
         self.max_sentences = max_sentences
         self.keep_sentence = keep_sentence
 
     def answer(self, question: str, query_vector, passages: list[Passage]) -> Draft | None:
+        prepared = self.prepare(question, query_vector, passages)
+        if prepared is None:
+            return None
+        asked, sections = prepared
+        runs = self.choose_runs(sections, asked)
+        if not runs:
+            return None
+        return self.draft(runs, passages)
+
+    def prepare(self, question: str, query_vector, passages: list[Passage]):
+        """(what is asked, the candidate sections with every sentence scored), or None when
+        no sentence can be quoted."""
         if not passages:
             return None
         query_vector = np.asarray(query_vector, dtype=np.float32)
@@ -118,10 +146,7 @@ class RunAnswerer:
         if not any(u.eligible for u in units):
             return None
         self.score(units, sections, asked, query_vector, articles)
-        runs = self.choose_runs(sections, asked)
-        if not runs:
-            return None
-        return self.draft(runs, passages)
+        return asked, sections
 
     # -- the candidate text: whole sections of the retrieved passages, in reading order --------
 
@@ -216,19 +241,24 @@ class RunAnswerer:
         heading_vectors = self.vectors.headings(headings) if headings else {}
         rank = {a: i for i, a in enumerate(articles)}
         for u in units:
-            meaning = float(u.vector @ query_vector)
+            u.meaning = float(u.vector @ query_vector)
             heading_fit = (
                 float(heading_vectors[u.chunk.section] @ query_vector) if u.chunk.section else 0.0
             )
+            u.kind = self.kind_fit(u, asked)
+            u.focus = self.focus_fit(u, asked)
+            u.worry = bool(
+                asked.worries and self.kinds.sentence_worries(u.text) & set(asked.worries)
+            )
+            u.article_rank = rank.get(u.chunk.source, len(articles))
             u.score = (
-                0.7 * meaning
+                0.7 * u.meaning
                 + 0.3 * float(chunk_fit[u.chunk])
                 + HEADING_WEIGHT * heading_fit
-                + KIND_WEIGHT * self.kind_fit(u, asked)
-                + FOCUS_WEIGHT * self.focus_fit(u, asked)
-                + WORRY_WEIGHT
-                * bool(asked.worries and self.kinds.sentence_worries(u.text) & set(asked.worries))
-                - ARTICLE_PENALTY * rank.get(u.chunk.source, len(articles))
+                + KIND_WEIGHT * u.kind
+                + FOCUS_WEIGHT * u.focus
+                + WORRY_WEIGHT * u.worry
+                - ARTICLE_PENALTY * u.article_rank
             )
 
     def kind_fit(self, unit: Unit, asked: Asked) -> float:
@@ -262,6 +292,8 @@ class RunAnswerer:
     # -- choosing the text ------------------------------------------------------------------
 
     def choose_runs(self, sections: list[list[Unit]], asked: Asked) -> list[list[Unit]]:
+        if self.fit is not None:
+            return self.choose_fitted(sections, asked)
         eligible = [u for s in sections for u in s if u.eligible and self._standalone(u, sections)]
         if not eligible:
             return []
@@ -283,6 +315,77 @@ class RunAnswerer:
         runs.append(self.grow_run(best, sections, best.score, budget, exclude=runs))
         self.add_second_run(runs, eligible, sections, best.score)
         return [r for r in runs if r]
+
+    def choose_fitted(self, sections, asked: Asked) -> list[list[Unit]]:
+        """The sentences the fitted score (sentence_fit.py) finds likely to answer: the best,
+        then others only while likely enough, near enough the best, and new; a comparison gets
+        the best of each side first; a question about warning signs always gets the signs.
+        Each section's sentences are shown in reading order, the likeliest section first."""
+        fit = self.fit
+        units, x = self.fit_candidates(sections, asked)
+        if not units:
+            return []
+        likely = dict(zip(map(id, units), fit.probabilities(x).tolist(), strict=True))
+        ranked = sorted(units, key=lambda u: likely[id(u)], reverse=True)
+        chosen: list[Unit] = []
+
+        def take(u: Unit, always: bool = False) -> bool:
+            section = self._section_of(u, sections)
+            adding = [a for a in self._with_antecedents(u, section, set()) if a not in chosen]
+            words = sum(c.words for c in chosen) + sum(a.words for a in adding)
+            if always:  # the answer's first sentence, however long
+                chosen.extend(adding)
+                return True
+            if len(chosen) + len(adding) > fit.max_sentences or words > fit.max_words:
+                return False
+            if any(self._repeats(a, chosen) for a in adding):
+                return False
+            chosen.extend(adding)
+            return True
+
+        for side in asked.sides or ():
+            stems = self.kinds.focus_of(self._expanded(side))
+            naming = [u for u in ranked if self._mentions(u, stems) and u not in chosen]
+            if naming:
+                take(naming[0], always=not chosen)
+        if not chosen:
+            take(ranked[0], always=True)
+        best = max(likely.get(id(u), 0.0) for u in chosen)
+        keep, ratio = fit.thresholds(asked.main)
+        for u in ranked:
+            p = likely[id(u)]
+            if p < keep or p < ratio * best:
+                break
+            if u not in chosen:
+                take(u)
+        if asked.main == "when_to_worry" and not any(self._lists_signs(u) for u in chosen):
+            # Leaving out the signs is the unsafe answer to a question about them.
+            signs = next((u for u in ranked if self._lists_signs(u)), None)
+            if signs is not None and not take(signs):
+                chosen[-1:] = []  # the signs matter more than the weakest sentence
+                take(signs, always=True)
+        return self._as_runs(chosen, sections, likely)
+
+    def _lists_signs(self, u: Unit) -> bool:
+        """A sentence that lists warning signs ("... if you have severe neck pain, weakness,
+        numbness or confusion"), not one that only says some exist."""
+        return "when_to_worry" in self.kinds.sentence_kinds(u.text) and u.text.count(",") >= 2
+
+    def _as_runs(self, chosen: list[Unit], sections, likely: dict) -> list[list[Unit]]:
+        """One run per section, the likeliest first; each leads with its likeliest sentence
+        (after what that one leans on), then the others in reading order: the answer first,
+        not buried under the section's background."""
+        runs: dict[tuple, list[Unit]] = {}
+        for u in chosen:
+            runs.setdefault((u.chunk.source, u.heading), []).append(u)
+        out = []
+        for run in sorted(runs.values(), key=lambda r: -max(likely.get(id(u), 0.0) for u in r)):
+            run.sort(key=lambda u: self._order(u, sections))
+            lead = max(run, key=lambda u: likely.get(id(u), 0.0))
+            section = self._section_of(lead, sections)
+            first = [u for u in self._with_antecedents(lead, section, set()) if u in run]
+            out.append(first + [u for u in run if u not in first])
+        return out
 
     def comparison_runs(self, sections, asked: Asked, best: Unit) -> list[list[Unit]]:
         """A run for each side, each from the sentences that name it; None if a side is silent."""
@@ -406,7 +509,39 @@ class RunAnswerer:
                 runs.append(run)
             return
 
+    def fit_candidates(self, sections, asked: Asked) -> tuple[list[Unit], np.ndarray]:
+        """The sentences that may be quoted, and the fitted choice's features of each."""
+        units, candidates = [], []
+        for n, section in enumerate(sections):
+            for m, u in enumerate(section):
+                if not (u.eligible and self._standalone(u, sections)):
+                    continue
+                units.append(u)
+                candidates.append(
+                    Candidate(
+                        text_stems=self.kinds.stems(u.text),
+                        heading_stems=self.kinds.stems(f"{u.chunk.title} {u.heading}"),
+                        meaning=u.meaning,
+                        score=u.score,
+                        kind=u.kind,
+                        focus=u.focus,
+                        worry=u.worry,
+                        article_rank=u.article_rank,
+                        section=n,
+                        position=m,
+                        section_size=len(section),
+                        leans_back=u.dependent,
+                        words=u.words,
+                    )
+                )
+        return units, features(candidates, asked.focus)
+
     # -- small readings -----------------------------------------------------------------------
+
+    def _expanded(self, text: str) -> str:
+        """With the articles' terms for a visitor's word ("physio": physical therapy)."""
+        lexicon = getattr(self.library, "lexicon", ())
+        return expand_query(text, lexicon)
 
     def _standalone(self, u: Unit, sections) -> bool:
         """A sentence leaning on one before can start a run only if that one exists."""
