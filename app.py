@@ -5,9 +5,9 @@ from assistant.offline import go_offline
 go_offline()  # before gradio, chromadb or transformers are imported
 
 from assistant.ask.assistant import Assistant  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
+from assistant.settings import Settings, serving  # noqa: E402
 from assistant.web.server import serve  # noqa: E402
 
 if __name__ == "__main__":
-    settings = Settings()
+    settings = serving(Settings())
     serve(Assistant(settings), settings)

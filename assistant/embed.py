@@ -31,7 +31,6 @@ MAX_TOKENS = 256  # all-MiniLM-L6-v2 reads at most this many wordpieces
 BATCH = 32
 CACHED_CALL_TEXTS = 4  # calls with at most this many texts (a message, not an ingest batch)
 CACHE_SIZE = 4096  # messages' vectors kept (1.5 KB each)
-SINGLE_THREAD_TEXTS = 64  # OpenVINO: calls of at most this many texts run on one thread
 BUNDLED = "all-MiniLM-L6-v2"
 DEFAULT_RUNTIME = "openvino"
 
@@ -154,45 +153,23 @@ class OnnxEmbeddings(_PooledEmbeddings):
 class OpenVinoEmbeddings(OnnxEmbeddings):
     """The fp32 ONNX export compiled by OpenVINO, in bfloat16 where the CPU computes it."""
 
-    def __init__(self, onnx_file: Path, tokenizer_dir: Path, runtime: str):
+    def __init__(self, onnx_file: Path, tokenizer_dir: Path, runtime: str, threads: int = 0):
         from .offline import block_openvino_telemetry
 
         block_openvino_telemetry()  # before the import: importing openvino phones home
         import openvino
 
         super().__init__(onnx_file, tokenizer_dir, runtime, session=False)
-        self.core, self.onnx_file = openvino.Core(), str(onnx_file)
-        self.compiled: dict[bool, object] = {}  # one thread per call or not: compiled on first use
-        self._compile_lock = threading.Lock()
+        config: dict = {"INFERENCE_PRECISION_HINT": "bf16"}
+        if threads:  # else every core (settings.embedding_threads says when one is better)
+            config["INFERENCE_NUM_THREADS"] = threads
+        self.compiled = openvino.Core().compile_model(str(onnx_file), "CPU", config)
         self.requests = threading.local()  # an infer request serves one thread at a time
 
-    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
-        self.requests.single = len(texts) <= SINGLE_THREAD_TEXTS
-        return super()._encode(texts, batch_size)
-
-    def _request(self):
-        """This thread's infer request on the model for this call's size. A message (and the
-        app's few startup lists) runs on one thread: the server answers several visitors at
-        once, and two threads per call cost 4.7 ms more CPU per question for 0.4 ms less wait
-        (four questions at a time: 12.4 against 23.7 ms of CPU each, and 30% more answered per
-        second). Ingest's batches of articles use every core on each call."""
-        single = getattr(self.requests, "single", True)
-        requests = self.requests.__dict__.setdefault("by_model", {})
-        if single not in requests:
-            requests[single] = self._compiled(single).create_infer_request()
-        return requests[single]
-
-    def _compiled(self, single: bool):
-        with self._compile_lock:
-            if single not in self.compiled:
-                config = {"INFERENCE_PRECISION_HINT": "bf16"}
-                if single:
-                    config["INFERENCE_NUM_THREADS"] = 1
-                self.compiled[single] = self.core.compile_model(self.onnx_file, "CPU", config)
-            return self.compiled[single]
-
     def _token_vectors(self, texts):
-        request = self._request()
+        request = getattr(self.requests, "request", None)
+        if request is None:
+            request = self.requests.request = self.compiled.create_infer_request()
         encoded = self.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encoded], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
@@ -341,17 +318,22 @@ def embedding_name(model_path: str = "", runtime: str = DEFAULT_RUNTIME) -> str:
 
 
 @lru_cache(maxsize=4)
-def load_embeddings(model_path: str = "", runtime: str = DEFAULT_RUNTIME) -> Embedder:
-    """The model at model_path, or the bundled all-MiniLM-L6-v2 (on `runtime`) when it is empty."""
+def load_embeddings(
+    model_path: str = "", runtime: str = DEFAULT_RUNTIME, threads: int = 0
+) -> Embedder:
+    """The model at model_path, or the bundled all-MiniLM-L6-v2 (on `runtime`) when it is empty.
+    `threads`: OpenVINO's threads per call (0: every core)."""
     if not model_path and runtime == "onnx" and _onnx_file() is not None:
         return OnnxEmbeddings(_onnx_file(), bundled_model_path(), runtime)
     if not model_path and runtime == "onnx-fp32":
         return OnnxEmbeddings(exported_onnx(), bundled_model_path(), runtime)
     if not model_path and runtime == "openvino":
-        return OpenVinoEmbeddings(exported_onnx(), bundled_model_path(), runtime)
+        return OpenVinoEmbeddings(exported_onnx(), bundled_model_path(), runtime, threads)
     return SentenceEmbeddings(model_path or bundled_model_path())
 
 
 def embeddings_for(settings) -> Embedder:
     """The model and runtime the settings name, loaded once per process."""
-    return load_embeddings(settings.embedding_model, settings.embedding_runtime)
+    return load_embeddings(
+        settings.embedding_model, settings.embedding_runtime, settings.embedding_threads or 0
+    )

@@ -74,8 +74,8 @@ start = time.perf_counter()
 from assistant.offline import go_offline
 go_offline()
 from assistant.ask.assistant import Assistant
-from assistant.settings import Settings
-assistant = Assistant(Settings())
+from assistant.settings import Settings, serving
+assistant = Assistant(serving(Settings()))
 questions = json.loads(sys.argv[1])
 assistant.ask(questions[0])
 first = time.perf_counter() - start

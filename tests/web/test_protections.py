@@ -197,3 +197,21 @@ def test_gradio_does_not_recompute_its_monitoring_table_after_each_reply(kb_assi
     blocks.queue()
     assert blocks._queue.ANAYLTICS_CACHE_FREQUENCY >= 1_000_000
     assert blocks._queue.ANALYTICS_MAX_EVENTS <= 1000
+
+
+def test_the_web_app_runs_each_model_call_on_one_thread_with_the_same_vectors(embeddings):
+    import numpy as np
+
+    from assistant.embed import load_embeddings
+    from assistant.settings import Settings, serving
+
+    assert serving(Settings()).embedding_threads == 1
+    assert serving(Settings(embedding_threads=2)).embedding_threads == 2  # the clinic's choice
+    assert Settings().embedding_threads is None  # ingest and the CLI: every core
+    one_thread = load_embeddings(threads=1)
+    assert one_thread is not embeddings
+    texts = ["a stiff neck and a headache at the back of the head", "whiplash recovery"]
+    one_thread.forget()
+    embeddings.forget()
+    cosine = (np.asarray(one_thread.encode(texts)) * np.asarray(embeddings.encode(texts))).sum(1)
+    assert cosine.min() > 0.9999
