@@ -8,6 +8,9 @@ causes under "What causes ...", recovery under "How long ..."), and by the quest
 words. A sentence that leans on the one before ("These ...", "Therefore ...") comes with it or
 not at all. A comparison gets a run for each side, the worry in an anxious question is answered
 first, and below a relevance floor the answer is shorter rather than padded.
+
+With a fitted score (sentence_fit.py: the `focused` style) the same candidates are chosen by
+the probability that each belongs in the answer instead (choose_fitted).
 """
 
 import re
@@ -320,7 +323,7 @@ class RunAnswerer:
         """The sentences the fitted score (sentence_fit.py) finds likely to answer: the best,
         then others only while likely enough, near enough the best, and new; a comparison gets
         the best of each side first; a question about warning signs always gets the signs.
-        Each section's sentences are shown in reading order, the likeliest section first."""
+        One run per section, the likeliest first (_as_runs)."""
         fit = self.fit
         units, x = self.fit_candidates(sections, asked)
         if not units:
