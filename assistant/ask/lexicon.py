@@ -32,8 +32,11 @@ def added_terms(query: str, lexicon) -> list[str]:
 
 
 def expand_query(query: str, lexicon) -> str:
-    extra = added_terms(query, lexicon)
-    return f"{query} {' '.join(extra)}" if extra else query
+    return with_terms(query, added_terms(query, lexicon))
+
+
+def with_terms(query: str, added: list[str]) -> str:
+    return f"{query} {' '.join(added)}" if added else query
 
 
 class TermVectors:
@@ -49,8 +52,10 @@ class TermVectors:
         self._terms: dict[str, tuple[np.ndarray, int]] | None = None
         self._lock = threading.Lock()
 
-    def search_vector(self, question: str, question_vector: np.ndarray) -> np.ndarray:
-        added = added_terms(question, self.lexicon)
+    def search_vector(
+        self, question: str, question_vector: np.ndarray, added: list[str]
+    ) -> np.ndarray:
+        """The vector of the question with these added terms (added_terms)."""
         if not added:
             return question_vector
         terms = self._term_vectors()

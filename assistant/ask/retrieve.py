@@ -10,7 +10,7 @@ import numpy as np
 from ..settings import Settings
 from ..store import ChunkStore
 from ..types import ArticleRecord, Chunk, Passage
-from .lexicon import TermVectors, expand_query
+from .lexicon import TermVectors, added_terms, expand_query, with_terms
 
 CANDIDATES = 50  # per method, before fusion
 # Up to this many live chunks the vector ranking is exact (one product with every chunk);
@@ -168,9 +168,10 @@ class Retriever:
         live = self.live
         if not live.chunks:
             return Retrieval((), ())
+        added = added_terms(query, self.lexicon)
         question_vector = np.asarray(self.embeddings.encode([query])[0], dtype=np.float32)
-        query_vector = self.term_vectors.search_vector(query, question_vector)
-        query = expand_query(query, self.lexicon)
+        query_vector = self.term_vectors.search_vector(query, question_vector, added)
+        query = with_terms(query, added)
         s = self.settings
         bm25_scores = live.bm25.scores(query)
         top = top_k(bm25_scores, self.candidates)
