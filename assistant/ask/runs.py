@@ -30,6 +30,7 @@ from .sentence_fit import Candidate, SentenceFit, features
 from .vectors import IndexVectors
 
 MIN_SENTENCE_CHARS = 25
+CONTRAST_WITHIN = 6  # a comparing sentence leads a comparison if it is among the likeliest six
 MAX_ARTICLES = 2  # sections come from the best two articles (a comparison may add its sides)
 MAX_WORDS = 100  # the most an answer quotes: three to five sentences of the articles' length
 MAX_RUNS = 2  # more than two places read as stitched quotes
@@ -169,24 +170,24 @@ class RunAnswerer:
         names it (by BM25, no model call)."""
         if self.library is None:
             return []
-        have = {u.chunk.source for s in sections for u in s}
+        have = {(u.chunk.source, u.chunk.section) for s in sections for u in s}
         extra = []
-        for side in asked.sides or ():
-            stems = self.kinds.focus_of(side)
+        for side, stems in zip(asked.sides or (), self._side_stems(asked), strict=True):
             if any(self._mentions(u, stems) for s in sections for u in s):
                 continue
             for source in self.library.lexical_sources(side, 3):
-                if source in have:
-                    continue
                 chunks = [c for c in self.library.chunks_of(source) if self._names(c, stems)]
-                for section in dict.fromkeys(c.section for c in chunks):
+                named = dict.fromkeys(c.section for c in chunks)
+                new = [n for n in named if (source, n) not in have]
+                for section in new:
                     extra.append(
                         self._units(
                             [c for c in self.library.chunks_of(source) if c.section == section]
                         )
                     )
-                have.add(source)
-                break
+                    have.add((source, section))
+                if new:
+                    break
         return [s for s in extra if s]
 
     def _article_chunks(self, article: str, passages: list[Passage]) -> list[Chunk]:
@@ -346,9 +347,17 @@ class RunAnswerer:
             chosen.extend(adding)
             return True
 
-        for side in asked.sides or ():
-            stems = self.kinds.focus_of(self._expanded(side))
-            naming = [u for u in ranked if self._mentions(u, stems) and u not in chosen]
+        sides = self._side_stems(asked)
+        contrast = next((u for u in ranked[:CONTRAST_WITHIN] if self._contrasts(u, sides)), None)
+        if contrast is not None:  # a sentence that sets the sides apart answers the question
+            take(contrast, always=True)
+        for stems in sides:
+            if any(self._says(u, stems) for u in chosen):
+                continue
+            # the sentence's own words first: a heading may name both sides
+            naming = [u for u in ranked if self._says(u, stems) and u not in chosen] or [
+                u for u in ranked if self._mentions(u, stems) and u not in chosen
+            ]
             if naming:
                 take(naming[0], always=not chosen)
         if not chosen:
@@ -368,6 +377,21 @@ class RunAnswerer:
                 chosen[-1:] = []  # the signs matter more than the weakest sentence
                 take(signs, always=True)
         return self._as_runs(chosen, sections, likely)
+
+    def _side_stems(self, asked: Asked) -> list[frozenset[str]]:
+        """Each side's words that the other side lacks: in "a bulging disc or a herniated disc",
+        a sentence about discs names neither side; one about bulging names the first."""
+        stems = [self.kinds.focus_of(self._expanded(side)) for side in asked.sides or ()]
+        if len(stems) != 2:
+            return stems
+        first, second = stems
+        return [first - second or first, second - first or second]
+
+    def _contrasts(self, u: Unit, sides: list[frozenset[str]]) -> bool:
+        """A sentence in comparing words ("whereas", "unlike", "rather than") that names a side."""
+        return "comparison" in self.kinds.sentence_kinds(u.text) and any(
+            self._says(u, stems) for stems in sides
+        )
 
     def _lists_signs(self, u: Unit) -> bool:
         """A sentence that lists warning signs ("... if you have severe neck pain, weakness,
@@ -558,6 +582,11 @@ class RunAnswerer:
             return False
         words = self.kinds.stems(f"{u.text} {u.heading}")
         return len(stems & words) >= max(1, (len(stems) + 1) // 2)
+
+    def _says(self, u: Unit, stems: frozenset[str]) -> bool:
+        """Like _mentions, in the sentence's own words only."""
+        words = self.kinds.stems(u.text)
+        return bool(stems) and len(stems & words) >= max(1, (len(stems) + 1) // 2)
 
     def _names(self, chunk: Chunk, stems: frozenset[str]) -> bool:
         words = self.kinds.stems(f"{chunk.section} {chunk.text}")

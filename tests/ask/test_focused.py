@@ -55,6 +55,29 @@ def test_a_comparison_quotes_both_sides_even_in_the_visitors_words(focused):
     assert {"physical-therapy.md", "chiropractic-care.md"} <= {c.source for c in reply.citations}
 
 
+def test_a_side_is_named_by_what_sets_it_apart_not_by_the_words_both_share(focused):
+    # Both sides are discs, and the section's heading names both: only a sentence that itself
+    # speaks of bulging names the first side.
+    question = "whats the difference between a bulging disc and a herniated disc?"
+    said = quoted(focused.ask(question))
+    assert any("bulg" in s.lower() for s in said), said
+    assert any("herniat" in s.lower() for s in said), said
+
+
+def test_a_sentence_that_sets_the_sides_apart_is_quoted(focused):
+    question = "is occipital neuralgia the same as a cervicogenic headache?"
+    retrieval = focused.retriever.search(question)
+    answerer = focused.answerer
+    asked, sections = answerer.prepare(question, retrieval.query_vector, retrieval.passages)
+    units, x = answerer.fit_candidates(sections, asked)
+    likely = answerer.fit.probabilities(x)
+    ranked = [units[i] for i in np.argsort(-likely, kind="stable")]
+    sides = answerer._side_stems(asked)
+    contrasts = [u.text for u in ranked[:6] if answerer._contrasts(u, sides)]
+    assert contrasts, "no comparing sentence among the likeliest: the test needs another question"
+    assert contrasts[0] in quoted(focused.ask(question))
+
+
 def test_a_question_about_warning_signs_gets_the_signs(focused):
     reply = focused.ask("after a car accident, which symptoms mean I should go to the ER?")
     assert any(
