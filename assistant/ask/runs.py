@@ -30,7 +30,7 @@ from .sentence_fit import Candidate, SentenceFit, features
 from .vectors import IndexVectors
 
 MIN_SENTENCE_CHARS = 25
-CONTRAST_WITHIN = 6  # a comparing sentence leads a comparison if it is among the likeliest six
+CONTRAST_WITHIN = 6  # a comparison quotes a comparing sentence if it is among the likeliest six
 MAX_ARTICLES = 2  # sections come from the best two articles (a comparison may add its sides)
 MAX_WORDS = 100  # the most an answer quotes: three to five sentences of the articles' length
 MAX_RUNS = 2  # more than two places read as stitched quotes
@@ -323,7 +323,8 @@ class RunAnswerer:
     def choose_fitted(self, sections, asked: Asked) -> list[list[Unit]]:
         """The sentences the fitted score (sentence_fit.py) finds likely to answer: the best,
         then others only while likely enough, near enough the best, and new; a comparison gets
-        the best of each side first; a question about warning signs always gets the signs.
+        a likely sentence that sets its sides apart, then the best of each side not yet named; a
+        question about warning signs always gets the signs.
         One run per section, the likeliest first (_as_runs)."""
         fit = self.fit
         units, x = self.fit_candidates(sections, asked)
