@@ -62,6 +62,11 @@ TEXT_HEADING = re.compile(r"^[A-Z][^.!?]{2,80}$")  # a plain-text article's own 
 
 
 @lru_cache(maxsize=50_000)
+def _half_of(stems: frozenset[str], words: frozenset[str]) -> bool:
+    """Whether the words hold at least half of the stems (at least one)."""
+    return bool(stems) and len(stems & words) >= max(1, (len(stems) + 1) // 2)
+
+
 def _leans_back(sentence: str) -> bool:
     return bool(LEANS_BACK.search(sentence))
 
@@ -579,19 +584,14 @@ class RunAnswerer:
         return section.index(u) > 0
 
     def _mentions(self, u: Unit, stems: frozenset[str]) -> bool:
-        if not stems:
-            return False
-        words = self.kinds.stems(f"{u.text} {u.heading}")
-        return len(stems & words) >= max(1, (len(stems) + 1) // 2)
+        return _half_of(stems, self.kinds.stems(f"{u.text} {u.heading}"))
 
     def _says(self, u: Unit, stems: frozenset[str]) -> bool:
         """Like _mentions, in the sentence's own words only."""
-        words = self.kinds.stems(u.text)
-        return bool(stems) and len(stems & words) >= max(1, (len(stems) + 1) // 2)
+        return _half_of(stems, self.kinds.stems(u.text))
 
     def _names(self, chunk: Chunk, stems: frozenset[str]) -> bool:
-        words = self.kinds.stems(f"{chunk.section} {chunk.text}")
-        return len(stems & words) >= max(1, (len(stems) + 1) // 2)
+        return _half_of(stems, self.kinds.stems(f"{chunk.section} {chunk.text}"))
 
     def _repeats(self, u: Unit, chosen: list[Unit]) -> bool:
         return any(float(u.vector @ c.vector) > REDUNDANT for c in chosen)
