@@ -143,3 +143,26 @@ def test_a_message_costs_one_model_call_however_many_stages_embed_it(monkeypatch
     embeddings.forget()
     embeddings.encode(["why does my neck hurt?"])
     assert calls[-1] == ["why does my neck hurt?"]
+
+
+def test_a_message_of_several_sentences_costs_one_model_call(kb_assistant, monkeypatch):
+    # The guard's classifier reads the sentences about now, retrieval the whole message: the
+    # message rides along in the classifier's call, and a text much longer than the others
+    # gets a call of its own rather than padding them all to its length.
+    embeddings = kb_assistant.embeddings
+    kb_assistant.ask("is physio good for a stiff neck?")  # the lexicon's terms: embedded once
+    embeddings.forget()
+    calls = []
+    real = embeddings._encode
+    monkeypatch.setattr(
+        embeddings, "_encode", lambda texts, size: calls.append(list(texts)) or real(texts, size)
+    )
+    message = "Do I need an MRI for neck pain and headaches? My GP says no and I'm annoyed."
+    reply = kb_assistant.ask(message)
+    assert reply.kind == "answer"
+    assert len(calls) == 1 and len(calls[0]) == 2, calls
+    alone = real([" ".join(message.lower().split())], 32)[0]
+    assert float(embeddings.encode([message])[0] @ alone) > 0.9999  # padding changes nothing
+    short, long = "a stiff neck.", "why " + "does my neck hurt and my head ache " * 12
+    embeddings.encode([short, long])
+    assert calls[-2:] == [[short], [long.strip()]]

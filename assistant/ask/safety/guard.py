@@ -76,7 +76,8 @@ class Guard:
         rule = next((r.rule for r in reversed(readings) if r.rule), None)
         fired, probability = False, 0.0
         if self.net is not None:
-            fired, probability = self.net.fires(net_inputs(readings))
+            # The whole message rides along: retrieval embeds it next, from the cache.
+            fired, probability = self.net.fires(net_inputs(readings), also=(text,))
         return Triage(rule and rule.name, rule and rule.source, fired, probability)
 
     def readings(self, text: str, history: list[dict] | None = None) -> list[Reading]:

@@ -23,8 +23,13 @@ log = logging.getLogger(__name__)
 NetInput = tuple[str, frozenset[str]]  # the sentences about now, and their concepts
 
 
-def features(embeddings, inputs: list[NetInput], concepts: list[str]) -> np.ndarray:
-    vectors = np.asarray(embeddings.encode([text for text, _ in inputs]), dtype=np.float32)
+def features(
+    embeddings, inputs: list[NetInput], concepts: list[str], also: tuple[str, ...] = ()
+) -> np.ndarray:
+    """The inputs' vectors and concepts. `also`: texts a later stage will embed (the whole
+    message, for retrieval), which ride along in the same model call where that is cheaper."""
+    texts = [text for text, _ in inputs]
+    vectors = np.asarray(embeddings.encode(texts, ride_along=also), dtype=np.float32)
     found = np.array([[c in seen for c in concepts] for _, seen in inputs], dtype=np.float32)
     return np.hstack([vectors, CONCEPT_WEIGHT * found.reshape(len(inputs), len(concepts))])
 
@@ -55,13 +60,13 @@ class EmergencyNet:
                 [str(c) for c in saved["concepts"]],
             )
 
-    def probabilities(self, inputs: list[NetInput]) -> np.ndarray:
-        x = features(self.embeddings, inputs, self.concepts)
+    def probabilities(self, inputs: list[NetInput], also: tuple[str, ...] = ()) -> np.ndarray:
+        x = features(self.embeddings, inputs, self.concepts, also)
         return 1.0 / (1.0 + np.exp(-(x @ self.weights + self.bias)))
 
-    def fires(self, inputs: list[NetInput]) -> tuple[bool, float]:
+    def fires(self, inputs: list[NetInput], also: tuple[str, ...] = ()) -> tuple[bool, float]:
         """Whether any input reads as an emergency, and the highest probability."""
         if not inputs:
             return False, 0.0
-        best = float(self.probabilities(inputs).max())
+        best = float(self.probabilities(inputs, also).max())
         return best >= self.threshold, best
