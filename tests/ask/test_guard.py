@@ -357,6 +357,7 @@ def test_a_broken_red_flags_file_says_what_is_wrong(tmp_path):
         ("Can you prescribe me gabapentin?", "dose"),
         ("Do I have a brain tumour? yes or no", "diagnosis"),
         ("what's wrong with me?", "diagnosis"),
+        ("honestly, do you think my headache is something dangerous?", "diagnosis"),
         ("What's a good recipe for lasagne?", "off_topic"),
         ("Help me fix this Python code", "off_topic"),
     ],
@@ -375,6 +376,11 @@ def test_declines(guard, message, reason):
         "What is diabetes?",  # other health topics: retrieval declines them (no_sources)
         "Do you take insurance?",
         "hello",
+        # Health words of their own even beside sport and news words (once off_topic).
+        "my daughter plays hockey, what signs of concussion should i look out for after a match?",
+        "what are the warning signs of meningitis? i saw it on the news",
+        # How safe a treatment is: a question about the treatment (once "diagnosis").
+        "honestly i'm scared of the injection. is it dangerous?",
     ],
 )
 def test_not_declined_by_guard(guard, message):

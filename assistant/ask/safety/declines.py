@@ -126,7 +126,10 @@ _DIAGNOSIS = re.compile(
 )
 _DIAGNOSIS_EXCEPT = re.compile(
     r"\bhow (?:do|can|would) (?:i|you|we) (?:know|tell|find out)\b|\bwhat if i have\b|\bif i"
-    r" have\b|\bdiagnosed with\b.{0,60}\bwhat (?:does|is|do)\b|\bwhat does (?:it|that) mean\b"
+    r" have\b|\bdiagnosed with\b.{0,60}\bwhat (?:does|is|do)\b|\bwhat does (?:it|that) mean\b|"
+    # How safe a treatment or test is asks about the treatment, not for a diagnosis.
+    r"\b(?:surgery|operations?|procedures?|injections?|nerve blocks?|manipulation|adjustments?|"
+    r"treatments?|scans?|mri|x-?rays?)\b.{0,40}\b(?:dangerous|risky|serious|safe)\b"
 )
 
 # Words that place a message inside health (so never off_topic at the guard).
@@ -144,7 +147,9 @@ _HEALTH = re.compile(
     r"cold|flu|cough|allerg\w*|skin|rash|asthma|pressure|cholesterol|baby|period|menopause|"
     r"mental|depress\w*|anxious|covid|virus|vaccin\w*|surgeon|dentist|teeth|tooth|ear|ears|"
     r"nose|throat|stomach|chest|breath\w*|lose weight|fitness|gym|yoga|pilates|walking|"
-    r"running|sports?)\b"
+    r"running|sports?|concuss\w*|meningitis|seizures?|vomit\w*|faint\w*|"
+    r"unconscious|knocked out|a&e|ambulance|paramedics?|injections?|imaging|occipital|"
+    r"neuralgia|cervic\w*|warning signs?|red flags?)\b"
 )
 _OFF_TOPIC = re.compile(
     r"\b(?:tax|taxes|recipes?|bake|baking|cook|cooking|python|javascript|java|code|coding|"
