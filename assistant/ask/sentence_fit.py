@@ -122,7 +122,7 @@ def _rarity(question_stems: frozenset[str], candidates: list[Candidate]) -> dict
     most candidates share says little about which one answers."""
     n = len(candidates)
     rarity = {}
-    for stem in question_stems:
+    for stem in sorted(question_stems):  # a set's order changes with each process's hash seed
         df = sum(1 for c in candidates if stem in c.text_stems or stem in c.heading_stems)
         rarity[stem] = math.log((n + 1) / (df + 0.5))
     return rarity

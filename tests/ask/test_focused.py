@@ -2,6 +2,9 @@
 
 import copy
 import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -155,3 +158,31 @@ def test_a_label_outside_0_to_2_is_refused_with_its_line(tmp_path):
     )
     with pytest.raises(ValueError, match="bad.jsonl:1"):
         load_items([bad])
+
+
+FEATURES_UNDER_A_SEED = """
+import sys
+from assistant.ask.sentence_fit import Candidate, features
+# Stems that tie on rarity: which one is "rarest" must not depend on a set's order.
+stems = frozenset(["neck", "pain", "disc", "nerve", "arm", "tingl"])
+def candidate(words):
+    return Candidate(frozenset(words), frozenset(), 0.5, 0.5, 0.0, 0.0, False, 0, 0, 0, 1,
+                     False, 10)
+rows = [candidate(["neck", "pain"]), candidate(["disc", "nerve"]), candidate(["arm", "tingl"])]
+sys.stdout.write(features(rows, stems).tobytes().hex())
+"""
+
+
+def test_the_fit_reads_the_same_features_whatever_the_hash_seed():
+    """A set's order changes with each process's hash seed; the figures must not."""
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", FEATURES_UNDER_A_SEED],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(outputs) == 1
