@@ -5,7 +5,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..types import Passage, sentence_id
-from .answer import MAX_PASSAGES, Draft, sentences_of
+from .answer import MAX_PASSAGES, Draft, leans_back, sentences_of
 from .cite import make_citations
 from .vectors import IndexVectors
 
@@ -94,8 +94,10 @@ class ExtractiveAnswerer:
         ]
         chosen = self.pick_diverse(np.asarray(scores), vectors, [c[3] for c in candidates])
 
-        # Lead with the best article; keep each article's sentences in reading order.
-        first_article = candidates[chosen[0]][2].chunk.source
+        # The best sentence leads (an answer that comes third reads as buried), unless it leans
+        # on the sentence before it; the others follow, best article first, in reading order.
+        best = chosen[0]
+        first_article = candidates[best][2].chunk.source
         chosen.sort(
             key=lambda i: (
                 candidates[i][2].chunk.source != first_article,
@@ -104,6 +106,9 @@ class ExtractiveAnswerer:
                 candidates[i][1],
             )
         )
+        if not leans_back(candidates[best][3]):
+            chosen.remove(best)
+            chosen.insert(0, best)
         used_passages = [candidates[i][2] for i in chosen]
         quoted = {}
         for i in chosen:

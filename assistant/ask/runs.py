@@ -22,7 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from ..types import Chunk, Passage, sentence_id, sentences_of
-from .answer import Draft
+from .answer import Draft, leans_back
 from .cite import make_citations
 from .kinds import AnswerKinds, Asked
 from .lexicon import expand_query
@@ -50,14 +50,6 @@ MISMATCH = 0.25  # the kind fit of a section that answers only another kind, bel
 FOCUS_WEIGHT = 0.12  # the sentence names what the question is about
 WORRY_WEIGHT = 0.08
 ARTICLE_PENALTY = 0.03  # per rank of the article among those retrieved
-LEANS_BACK = re.compile(
-    r"^(?:these|this|that|those|they|them|it|its|such|both|other|another|also|however|"
-    r"therefore|thus|so|but|and|or|instead|otherwise|here|then|yet|still|similarly|likewise|"
-    r"less commonly|more rarely|in addition|in this|in these|for this reason|as a result|"
-    r"because of this|because these|because this|even so|at the same time|on the other hand)\b"
-    r"|^(?:\w+\s+){0,2}of\s+(?:these|them|this|those)\b|\btherefore\b|\bthis is why\b",
-    re.IGNORECASE,
-)
 TEXT_HEADING = re.compile(r"^[A-Z][^.!?]{2,80}$")  # a plain-text article's own heading line
 
 
@@ -65,10 +57,6 @@ TEXT_HEADING = re.compile(r"^[A-Z][^.!?]{2,80}$")  # a plain-text article's own 
 def _half_of(stems: frozenset[str], words: frozenset[str]) -> bool:
     """Whether the words hold at least half of the stems (at least one)."""
     return bool(stems) and len(stems & words) >= max(1, (len(stems) + 1) // 2)
-
-
-def _leans_back(sentence: str) -> bool:
-    return bool(LEANS_BACK.search(sentence))
 
 
 class Library(Protocol):
@@ -107,7 +95,7 @@ class Unit:
 
     @property
     def dependent(self) -> bool:
-        return _leans_back(self.text)
+        return leans_back(self.text)
 
 
 class RunAnswerer:

@@ -210,3 +210,32 @@ def test_the_answer_does_not_repeat_itself():
     assert answerer.pick_diverse(weak, vectors, ["a", "b", "c"]) == [0, 1]
     # However weak, the best sentence is always there to quote.
     assert answerer.pick_diverse(-weak, vectors, ["a", "b", "c"])[0] == 2
+
+
+def test_the_best_sentence_leads_unless_it_leans_on_the_one_before(embeddings):
+    from assistant.ask.extractive import ExtractiveAnswerer
+    from assistant.types import Chunk, Passage
+
+    def reply_to(query: str, text: str) -> list[str]:
+        chunk = Chunk(
+            id="w.md@1#0", source="w.md", title="Whiplash", section="", text=text, position=0
+        )
+        answerer = ExtractiveAnswerer(IndexVectors(None, embeddings), 3)
+        draft = answerer.answer(query, embeddings.encode([query])[0], [Passage(chunk, 1.0, 0.8)])
+        return sentences_of(MARKERS.sub("", draft.text))
+
+    query = "which symptoms after a car accident mean I should go to the emergency department?"
+    background = (
+        "Whiplash is a neck injury caused by a sudden movement of the head. "
+        "Whiplash symptoms often appear within the first day after a car accident. "
+    )
+    signs = (
+        "You should go to an emergency department after a car accident if you have severe neck "
+        "pain, numbness in the arms, or repeated vomiting."
+    )
+    quoted = reply_to(query, background + signs)
+    assert quoted[0] == signs, quoted  # the answer first, not third
+    assert len(quoted) > 1
+    assert quoted[1:] == [s for s in sentences_of(background) if s in quoted]  # reading order
+    leaning = signs.replace("You should go", "Therefore you should go")
+    assert reply_to(query, background + leaning)[0] != leaning  # never first without its reason
