@@ -11,6 +11,7 @@ from ..store import ChunkStore, open_store
 from ..texts import disclaimer_for, read_text, render
 from ..types import Reply, Verdict
 from .answer import Answerer
+from .booking import asks_how_to_book
 from .coverage import Coverage
 from .extractive import ExtractiveAnswerer
 from .followup import standalone_query
@@ -105,6 +106,7 @@ class Assistant:
             yield self.decline("no_sources", retrieval)
             return
         passages = list(retrieval.passages)
+        booking = render("booking.md", self.settings) if asks_how_to_book(query) else ""
         if isinstance(self.answerer, ChatAnswerer):
             drafts = self.answerer.stream(query, retrieval.query_vector, passages, history)
         else:
@@ -115,7 +117,7 @@ class Assistant:
                 return
             yield Reply(
                 kind="answer",
-                text=draft.text,
+                text=f"{booking}\n\n{draft.text}" if booking else draft.text,
                 citations=draft.citations,
                 disclaimer=disclaimer_for("answer", self.settings),
                 # a comparison may quote one side's article from beyond the ranked ten
