@@ -67,6 +67,19 @@ class ExtractiveAnswerer:
                 chosen.append(best)
         return chosen
 
+    @staticmethod
+    def without_orphans(chosen: list[int], candidates: list[tuple]) -> list[int]:
+        """Leaves out a sentence that leans on the one before it ("These ...", "Therefore ...")
+        when that one is not quoted too: alone, it answers something the reader never saw."""
+        position = {(c[2].chunk.id, c[1]): j for j, c in enumerate(candidates)}
+        kept = [
+            j
+            for j in chosen
+            if not leans_back(candidates[j][3])
+            or position.get((candidates[j][2].chunk.id, candidates[j][1] - 1)) in chosen
+        ]
+        return kept or chosen[:1]  # the best sentence, when nothing else is left
+
     def answer(self, question: str, query_vector, passages: list[Passage]) -> Draft | None:
         articles = list(dict.fromkeys(p.chunk.source for p in passages))[:MAX_ARTICLES]
         candidates = []  # (passage rank, sentence index, passage, sentence)
@@ -93,6 +106,7 @@ class ExtractiveAnswerer:
             for c, sim, fit in zip(candidates, similarity, heading_fit, strict=True)
         ]
         chosen = self.pick_diverse(np.asarray(scores), vectors, [c[3] for c in candidates])
+        chosen = self.without_orphans(chosen, candidates)
 
         # The best sentence leads (an answer that comes third reads as buried), unless it leans
         # on the sentence before it; the others follow, best article first, in reading order.

@@ -239,3 +239,21 @@ def test_the_best_sentence_leads_unless_it_leans_on_the_one_before(embeddings):
     assert quoted[1:] == [s for s in sentences_of(background) if s in quoted]  # reading order
     leaning = signs.replace("You should go", "Therefore you should go")
     assert reply_to(query, background + leaning)[0] != leaning  # never first without its reason
+
+
+def test_a_sentence_that_leans_on_one_left_out_is_not_quoted():
+    from assistant.ask.extractive import ExtractiveAnswerer
+    from assistant.types import Chunk, Passage
+
+    sentences = [
+        "The upper neck nerves meet the face nerves in the brainstem.",
+        "Because these pathways meet, the brain can misread neck pain as head pain.",
+        "Posture at a desk matters.",
+        "These habits add up over a day.",
+    ]
+    chunk = Chunk("n.md@1#0", "n.md", "", "", " ".join(sentences), position=0)
+    candidates = [(0, i, Passage(chunk, 1.0, 0.8), s) for i, s in enumerate(sentences)]
+    without_orphans = ExtractiveAnswerer.without_orphans
+    assert without_orphans([1, 0, 2], candidates) == [1, 0, 2]  # its antecedent is quoted
+    assert without_orphans([1, 2, 3], candidates) == [2, 3]  # "Because these..." alone: out
+    assert without_orphans([3], candidates) == [3]  # the only sentence left stays
