@@ -164,6 +164,7 @@ def build_answerer(settings: Settings, vectors: IndexVectors, library: Retriever
     # the same article sentences are checked for every question they are candidates for
     keep = lru_cache(maxsize=50_000)(lambda s: not unsafe_answer_sentence(s))
     extractive: ExtractiveAnswerer | RunAnswerer
+    kinds = AnswerKinds.load(settings.texts_dir)
     if settings.answer_style in ("runs", "focused"):
         focused = settings.answer_style == "focused"
         extractive = RunAnswerer(
@@ -171,11 +172,13 @@ def build_answerer(settings: Settings, vectors: IndexVectors, library: Retriever
             settings.answer_sentences,
             keep_sentence=keep,
             library=library,
-            kinds=AnswerKinds.load(settings.texts_dir),
+            kinds=kinds,
             fit=SentenceFit.load(settings.texts_dir) if focused else None,
         )
     else:
-        extractive = ExtractiveAnswerer(vectors, settings.answer_sentences, keep_sentence=keep)
+        extractive = ExtractiveAnswerer(
+            vectors, settings.answer_sentences, keep_sentence=keep, kinds=kinds
+        )
     if settings.answer_backend == "extractive":
         return extractive
     return ChatAnswerer(

@@ -7,6 +7,7 @@ import numpy as np
 from ..types import Passage, sentence_id
 from .answer import MAX_PASSAGES, Draft, leans_back, sentences_of
 from .cite import make_citations
+from .kinds import AnswerKinds
 from .vectors import IndexVectors
 
 MIN_SENTENCE_CHARS = 25
@@ -26,10 +27,12 @@ class ExtractiveAnswerer:
         vectors: IndexVectors,
         max_sentences: int = 5,
         keep_sentence: Callable[[str], bool] = lambda s: True,
+        kinds: AnswerKinds | None = None,
     ):
         self.vectors = vectors  # sentence and heading vectors, from the index
         self.max_sentences = max_sentences
         self.keep_sentence = keep_sentence
+        self.kinds = kinds  # what kind of answer a question asks for (warning signs: listed)
 
     def sentence_vectors(self, candidates: list[tuple]) -> np.ndarray:
         """(rank, index, passage, sentence) candidates -> one vector each, in order."""
@@ -80,6 +83,24 @@ class ExtractiveAnswerer:
         ]
         return kept or chosen[:1]  # the best sentence, when nothing else is left
 
+    def with_signs(self, question: str, chosen: list[int], candidates, scores) -> list[int]:
+        """A question about warning signs ("what should I watch for") gets a sentence that lists
+        them, from the articles quoted: leaving them out is the unsafe answer."""
+        if self.kinds is None or self.kinds.classify(question).main != "when_to_worry":
+            return chosen
+        quoted = {candidates[j][2].chunk.source for j in chosen}
+        signs = [
+            j
+            for j, c in enumerate(candidates)
+            if c[2].chunk.source in quoted and self.kinds.lists_signs(c[3])
+        ]
+        if not signs:
+            return chosen
+        if any(j in signs for j in chosen):
+            return chosen
+        # the weakest makes room; the best sentence still leads
+        return [*chosen[: self.max_sentences - 1], max(signs, key=lambda j: scores[j])]
+
     def answer(self, question: str, query_vector, passages: list[Passage]) -> Draft | None:
         articles = list(dict.fromkeys(p.chunk.source for p in passages))[:MAX_ARTICLES]
         candidates = []  # (passage rank, sentence index, passage, sentence)
@@ -107,6 +128,7 @@ class ExtractiveAnswerer:
         ]
         chosen = self.pick_diverse(np.asarray(scores), vectors, [c[3] for c in candidates])
         chosen = self.without_orphans(chosen, candidates)
+        chosen = self.with_signs(question, chosen, candidates, scores)
 
         # The best sentence leads (an answer that comes third reads as buried), unless it leans
         # on the sentence before it; the others follow, best article first, in reading order.

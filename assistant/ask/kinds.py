@@ -240,6 +240,11 @@ class AnswerKinds:
         text = sentence.lower()
         return frozenset(k for k, cues in self.kinds.items() if _any(cues.sentence, text))
 
+    def lists_signs(self, sentence: str) -> bool:
+        """A sentence that lists warning signs ("... if you have severe neck pain, weakness,
+        numbness or confusion"), not one that only says some exist."""
+        return "when_to_worry" in self.sentence_kinds(sentence) and sentence.count(",") >= 2
+
     def sentence_worries(self, sentence: str) -> frozenset[str]:
         text = sentence.lower()
         return frozenset(w for w, cues in self.worries.items() if _any(cues.sentence, text))

@@ -388,9 +388,7 @@ class RunAnswerer:
         )
 
     def _lists_signs(self, u: Unit) -> bool:
-        """A sentence that lists warning signs ("... if you have severe neck pain, weakness,
-        numbness or confusion"), not one that only says some exist."""
-        return "when_to_worry" in self.kinds.sentence_kinds(u.text) and u.text.count(",") >= 2
+        return self.kinds.lists_signs(u.text)
 
     def _as_runs(self, chosen: list[Unit], sections, likely: dict) -> list[list[Unit]]:
         """One run per section, the likeliest first; each leads with its likeliest sentence

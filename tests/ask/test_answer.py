@@ -257,3 +257,16 @@ def test_a_sentence_that_leans_on_one_left_out_is_not_quoted():
     assert without_orphans([1, 0, 2], candidates) == [1, 0, 2]  # its antecedent is quoted
     assert without_orphans([1, 2, 3], candidates) == [2, 3]  # "Because these..." alone: out
     assert without_orphans([3], candidates) == [3]  # the only sentence left stays
+
+
+def test_a_question_about_what_to_watch_for_gets_the_warning_signs(kb_assistant):
+    from assistant.ask.kinds import AnswerKinds
+
+    kinds = AnswerKinds.load()
+    for question in (
+        "what should i watch for after my neck adjustment?",
+        "When should I stop a home exercise?",
+    ):
+        reply = kb_assistant.ask(question)
+        quoted = sentences_of(MARKERS.sub("", reply.text))
+        assert reply.kind == "answer" and any(kinds.lists_signs(s) for s in quoted), reply.text
