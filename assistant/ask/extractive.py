@@ -94,9 +94,7 @@ class ExtractiveAnswerer:
             for j, c in enumerate(candidates)
             if c[2].chunk.source in quoted and self.kinds.lists_signs(c[3])
         ]
-        if not signs:
-            return chosen
-        if any(j in signs for j in chosen):
+        if not signs or any(j in signs for j in chosen):
             return chosen
         # the weakest makes room; the best sentence still leads
         return [*chosen[: self.max_sentences - 1], max(signs, key=lambda j: scores[j])]
