@@ -145,7 +145,14 @@ class _PooledEmbeddings(Embeddings):
 class OnnxEmbeddings(_PooledEmbeddings):
     """The bundled model's weights as ONNX (fp32 or int8), on ONNX Runtime (no torch)."""
 
-    def __init__(self, onnx_file: Path, tokenizer_dir: Path, runtime: str, session: bool = True):
+    def __init__(
+        self,
+        onnx_file: Path,
+        tokenizer_dir: Path,
+        runtime: str,
+        threads: int = 0,
+        session: bool = True,
+    ):
         from tokenizers import Tokenizer
 
         if session:
@@ -153,6 +160,8 @@ class OnnxEmbeddings(_PooledEmbeddings):
 
             options = onnxruntime.SessionOptions()
             options.log_severity_level = 3
+            if threads:  # else every core
+                options.intra_op_num_threads = threads
             self.session = onnxruntime.InferenceSession(
                 str(onnx_file), sess_options=options, providers=["CPUExecutionProvider"]
             )
@@ -355,11 +364,11 @@ def load_embeddings(
     model_path: str = "", runtime: str = DEFAULT_RUNTIME, threads: int = 0
 ) -> Embedder:
     """The model at model_path, or the bundled all-MiniLM-L6-v2 (on `runtime`) when it is empty.
-    `threads`: OpenVINO's threads per call (0: every core)."""
+    `threads`: threads per call on OpenVINO or ONNX Runtime (0: every core)."""
     if not model_path and runtime == "onnx" and _onnx_file() is not None:
-        return OnnxEmbeddings(_onnx_file(), bundled_model_path(), runtime)
+        return OnnxEmbeddings(_onnx_file(), bundled_model_path(), runtime, threads)
     if not model_path and runtime == "onnx-fp32":
-        return OnnxEmbeddings(exported_onnx(), bundled_model_path(), runtime)
+        return OnnxEmbeddings(exported_onnx(), bundled_model_path(), runtime, threads)
     if not model_path and runtime == "openvino":
         return OpenVinoEmbeddings(exported_onnx(), bundled_model_path(), runtime, threads)
     return SentenceEmbeddings(model_path or bundled_model_path())

@@ -199,7 +199,11 @@ def test_gradio_does_not_recompute_its_monitoring_table_after_each_reply(kb_assi
     assert blocks._queue.ANALYTICS_MAX_EVENTS <= 1000
 
 
-def test_the_web_app_runs_each_model_call_on_one_thread_with_the_same_vectors(embeddings):
+def test_the_web_app_runs_each_model_call_on_one_thread_of_onnx_runtime_with_the_same_vectors(
+    embeddings,
+):
+    from concurrent.futures import ThreadPoolExecutor
+
     import numpy as np
 
     from assistant.embed import load_embeddings
@@ -208,10 +212,23 @@ def test_the_web_app_runs_each_model_call_on_one_thread_with_the_same_vectors(em
     assert serving(Settings()).embedding_threads == 1
     assert serving(Settings(embedding_threads=2)).embedding_threads == 2  # the clinic's choice
     assert Settings().embedding_threads is None  # ingest and the CLI: every core
-    one_thread = load_embeddings(threads=1)
+    # ONNX Runtime serves a message's short texts (OpenVINO stays ingest's), unless set.
+    assert serving(Settings()).embedding_runtime == "onnx-fp32"
+    assert serving(Settings(embedding_runtime="openvino")).embedding_runtime == "openvino"
+    served = serving(Settings())
+    one_thread = load_embeddings(runtime=served.embedding_runtime, threads=1)
+    assert type(one_thread).__name__ == "OnnxEmbeddings"
+    assert one_thread.session.get_session_options().intra_op_num_threads == 1
     assert one_thread is not embeddings
     texts = ["a stiff neck and a headache at the back of the head", "whiplash recovery"]
     one_thread.forget()
     embeddings.forget()
     cosine = (np.asarray(one_thread.encode(texts)) * np.asarray(embeddings.encode(texts))).sum(1)
     assert cosine.min() > 0.9999
+    # One session serves every visitor at once: each gets the vectors of their own words.
+    questions = [f"question {i} about whiplash and {i % 7} kinds of headache" for i in range(24)]
+    with ThreadPoolExecutor(6) as pool:
+        at_once = list(pool.map(lambda q: one_thread.encode([q])[0], questions))
+    one_thread.forget()
+    alone = one_thread.encode(questions)
+    assert np.all((np.array(at_once) * alone).sum(axis=1) > 0.99999)
