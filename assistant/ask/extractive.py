@@ -108,7 +108,8 @@ class ExtractiveAnswerer:
             for i, sentence in enumerate(sentences_of(p.chunk.text)):
                 if (
                     len(sentence) >= MIN_SENTENCE_CHARS
-                    and not sentence.endswith(":")
+                    and not sentence.endswith((":", "?"))  # a lead-in, a rhetorical question
+                    and "://" not in sentence  # an article's "Source: https://..." line
                     and self.keep_sentence(sentence)
                 ):
                     candidates.append((rank, i, p, sentence))

@@ -241,6 +241,29 @@ def test_the_best_sentence_leads_unless_it_leans_on_the_one_before(embeddings):
     assert reply_to(query, background + leaning)[0] != leaning  # never first without its reason
 
 
+def test_an_articles_own_question_and_source_line_are_never_quoted(embeddings):
+    from assistant.ask.extractive import ExtractiveAnswerer
+    from assistant.types import Chunk, Passage
+
+    # As MedQuAD's pages and the clinic's post come: a source line, a heading asked as a
+    # question, a rhetorical question; each sits close to the question in meaning.
+    text = (
+        "Source: https://www.nlm.nih.gov/medlineplus/headache.html "
+        "What causes tension headaches? "
+        "Have you ever wondered what causes your tension headaches? "
+        "Tension headaches are caused by tight muscles in the shoulders, neck, scalp and jaw. "
+        "Stress, too little sleep and skipped meals make tension headaches more likely."
+    )
+    chunk = Chunk("h.md@1#0", "h.md", "Headache", "", text, position=0)
+    answerer = ExtractiveAnswerer(IndexVectors(None, embeddings), 5)
+    query = "what causes tension headaches?"
+    draft = answerer.answer(query, embeddings.encode([query])[0], [Passage(chunk, 1.0, 0.8)])
+    quoted = sentences_of(MARKERS.sub("", draft.text))
+    assert quoted, draft
+    assert all(not s.endswith("?") and "http" not in s for s in quoted), quoted
+    assert any(s.startswith("Tension headaches are caused") for s in quoted)
+
+
 def test_a_sentence_that_leans_on_one_left_out_is_not_quoted():
     from assistant.ask.extractive import ExtractiveAnswerer
     from assistant.types import Chunk, Passage
