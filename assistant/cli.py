@@ -107,7 +107,15 @@ def cmd_gate(args, settings) -> int:
     from .eval.gate import load_thresholds, problems_of, run_gate, table
 
     thresholds = load_thresholds(args.thresholds)
-    results = run_gate(args.evalsets, args.articles, settings, args.shared, args.out, args.holdouts)
+    results = run_gate(
+        args.evalsets,
+        args.articles,
+        settings,
+        args.shared,
+        args.out,
+        args.holdouts,
+        args.medquad_sets,
+    )
     print(table(results, thresholds))
     problems = problems_of(results, thresholds)
     if problems:
@@ -333,6 +341,12 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         default=Path("knowledge/holdouts"),
         help="folder of sets that are reported, never gated",
+    )
+    p.add_argument(
+        "--medquad-sets",
+        type=Path,
+        default=Path("knowledge/medquad"),
+        help="folder of our own *.jsonl sets over MedQuAD's corpus (with must_include terms)",
     )
     p.add_argument("--out", type=Path, help="also write each set's JSON and HTML report here")
     p.set_defaults(run=cmd_gate)

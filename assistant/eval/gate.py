@@ -72,7 +72,9 @@ def problems_of(results: dict[str, dict], thresholds: dict[str, dict]) -> list[s
         msg for name, r in results.items() for msg in check(name, r, thresholds.get(name, {}))
     ]
     missing = sorted(
-        n for n in set(thresholds) - set(results) if n != "medquad" and not n.startswith(CLINIC)
+        n
+        for n in set(thresholds) - set(results)
+        if not n.startswith("medquad") and not n.startswith(CLINIC)
     )
     return problems + [f"{name}: no question file {name}.jsonl" for name in missing]
 
@@ -100,9 +102,11 @@ def run_gate(
     shared: Path | None = None,
     out: Path | None = None,
     holdouts: Path | None = None,
+    medquad_sets: Path | None = None,
 ) -> dict[str, dict]:
     """The project's sets (every *.jsonl in evalsets, and in holdouts: reported, not gated)
-    over articles, then MedQuAD from shared."""
+    over articles, then MedQuAD from shared, with our own sets over its corpus (every *.jsonl in
+    medquad_sets, named medquad-<stem>: the shared set has no must_include terms)."""
     own = {f.stem: f for f in sorted(Path(evalsets).glob("*.jsonl"))}
     if not own:
         raise AssistantError(f"no question sets (*.jsonl) in {evalsets}")
@@ -120,9 +124,9 @@ def run_gate(
         print(f"clinic sets skipped: {clinic} is not there (pass --shared DIR)", file=sys.stderr)
     medquad = Path(shared or "../shared") / "evalsets" / "medquad"
     if (medquad / "questions.jsonl").is_file():
-        results.update(
-            run_sets({"medquad": medquad / "questions.jsonl"}, medquad / "corpus", settings, out)
-        )
+        ours = sorted(Path(medquad_sets).glob("*.jsonl")) if medquad_sets else []
+        sets = {"medquad": medquad / "questions.jsonl"} | {f"medquad-{f.stem}": f for f in ours}
+        results.update(run_sets(sets, medquad / "corpus", settings, out))
     else:
         print(
             f"MedQuAD skipped: {medquad} is not there (it comes with the shared folder "
