@@ -199,23 +199,34 @@ def test_gradio_does_not_recompute_its_monitoring_table_after_each_reply(kb_assi
     assert blocks._queue.ANALYTICS_MAX_EVENTS <= 1000
 
 
-def test_the_web_app_runs_each_model_call_on_one_thread_of_onnx_runtime_with_the_same_vectors(
-    embeddings,
+def test_the_web_app_runs_each_model_call_on_one_thread_of_its_fastest_runtime(
+    embeddings, tmp_path, monkeypatch
 ):
     from concurrent.futures import ThreadPoolExecutor
 
     import numpy as np
 
-    from assistant.embed import load_embeddings
+    from assistant.embed import computes_bfloat16, load_embeddings
     from assistant.settings import Settings, serving
 
     assert serving(Settings()).embedding_threads == 1
     assert serving(Settings(embedding_threads=2)).embedding_threads == 2  # the clinic's choice
     assert Settings().embedding_threads is None  # ingest and the CLI: every core
-    # ONNX Runtime serves a message's short texts (OpenVINO stays ingest's), unless set.
-    assert serving(Settings()).embedding_runtime == "onnx-fp32"
-    assert serving(Settings(embedding_runtime="openvino")).embedding_runtime == "openvino"
-    served = serving(Settings())
+    # Where OpenVINO computes fp32 (no bfloat16), ONNX Runtime serves a message's short texts
+    # faster; ingest and an explicit setting keep their runtime.
+    assert Settings().embedding_runtime == "openvino"
+    assert serving(Settings(embedding_runtime="torch")).embedding_runtime == "torch"
+    avx2 = tmp_path / "avx2"
+    avx2.write_text("flags\t\t: fpu sse sse2 avx avx2 fma avx512f\n")
+    bf16 = tmp_path / "bf16"
+    bf16.write_text("flags\t\t: fpu avx2 avx512f avx512_bf16 amx_bf16\n")
+    assert not computes_bfloat16(avx2) and computes_bfloat16(bf16)
+    expected = "openvino" if computes_bfloat16() else "onnx-fp32"
+    assert serving(Settings()).embedding_runtime == expected
+    with monkeypatch.context() as patch:
+        patch.setattr("assistant.embed.computes_bfloat16", lambda: False)
+        served = serving(Settings())
+    assert served.embedding_runtime == "onnx-fp32"
     one_thread = load_embeddings(runtime=served.embedding_runtime, threads=1)
     assert type(one_thread).__name__ == "OnnxEmbeddings"
     assert one_thread.session.get_session_options().intra_op_num_threads == 1
