@@ -251,16 +251,6 @@ class SentenceEmbeddings(_PooledEmbeddings):
         return set(self.model.tokenizer.vocab)
 
 
-@cache
-def computes_bfloat16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
-    """Whether the CPU has bfloat16 arithmetic (AVX-512 BF16 or AMX), which OpenVINO uses."""
-    try:
-        flags = cpuinfo.read_text(encoding="utf-8", errors="replace").split()
-    except OSError:  # not Linux: OpenVINO, as before
-        return True
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
 def _mean(tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
     weights = mask[..., None].astype(np.float32)
     return (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)

@@ -1,5 +1,6 @@
 """All settings, read once at an entry point from ASSISTANT_* environment variables."""
 
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -100,14 +101,22 @@ class Settings(BaseSettings):
         return self.data_dir / "texts"
 
 
+@cache
+def computes_bfloat16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether the CPU has bfloat16 arithmetic (AVX-512 BF16 or AMX), which OpenVINO uses."""
+    try:
+        flags = cpuinfo.read_text(encoding="utf-8", errors="replace").split()
+    except OSError:  # not Linux: OpenVINO, as before
+        return True
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def serving_runtime() -> str:
     """The web app's runtime unless ASSISTANT_EMBEDDING_RUNTIME names one: its calls are a
     message's few short texts on one thread. Where the CPU computes bfloat16, OpenVINO does and
     is faster (a question 1.6 ms against ONNX Runtime's 2.2); elsewhere OpenVINO computes fp32
     and ONNX Runtime beat it (AVX2: 12 against 16 ms of CPU a question, 150 MB less RSS). The
     vectors are the same."""
-    from .embed import computes_bfloat16
-
     return "openvino" if computes_bfloat16() else "onnx-fp32"
 
 

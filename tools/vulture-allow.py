@@ -13,6 +13,7 @@ RedFlags.explain  # the rules' debugging view, for tests and for tuning the rule
 console_off  # noqa: F821  a FastAPI route, called by the framework
 rest  # noqa: F821  that route's path parameter
 onnxruntime.SessionOptions.log_severity_level  # read by ONNX Runtime
+onnxruntime.SessionOptions.intra_op_num_threads  # likewise
 healthz  # noqa: F821  a FastAPI route
 forward  # noqa: F821  torch.nn.Module.forward, called by torch when exporting the model
 do_GET  # noqa: F821  http.server's handler method (the benchmark's loopback site)

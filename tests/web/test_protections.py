@@ -206,8 +206,8 @@ def test_the_web_app_runs_each_model_call_on_one_thread_of_its_fastest_runtime(
 
     import numpy as np
 
-    from assistant.embed import computes_bfloat16, load_embeddings
-    from assistant.settings import Settings, serving
+    from assistant.embed import load_embeddings
+    from assistant.settings import Settings, computes_bfloat16, serving
 
     assert serving(Settings()).embedding_threads == 1
     assert serving(Settings(embedding_threads=2)).embedding_threads == 2  # the clinic's choice
@@ -224,7 +224,7 @@ def test_the_web_app_runs_each_model_call_on_one_thread_of_its_fastest_runtime(
     expected = "openvino" if computes_bfloat16() else "onnx-fp32"
     assert serving(Settings()).embedding_runtime == expected
     with monkeypatch.context() as patch:
-        patch.setattr("assistant.embed.computes_bfloat16", lambda: False)
+        patch.setattr("assistant.settings.computes_bfloat16", lambda: False)
         served = serving(Settings())
     assert served.embedding_runtime == "onnx-fp32"
     one_thread = load_embeddings(runtime=served.embedding_runtime, threads=1)
