@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     # The bundled model's runtime: its fp32 ONNX export compiled by OpenVINO in bfloat16 (the
     # fastest; vectors at cosine 0.99997 to torch's), the same export on ONNX Runtime (the torch
     # vectors to 1e-7), sentence-transformers on torch, or the int8 ONNX twin (answers differ).
+    # Unset, the web app picks by the CPU (serving_runtime, below).
     embedding_runtime: Literal["openvino", "onnx-fp32", "torch", "onnx"] = "openvino"
     # Threads per model call (not recorded in the index). Unset: every core, except
     # in the web app, which answers several visitors at once and uses one (two threads per
