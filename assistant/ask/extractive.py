@@ -86,7 +86,7 @@ class ExtractiveAnswerer:
     def with_signs(self, question: str, chosen: list[int], candidates, scores) -> list[int]:
         """A question about warning signs ("what should I watch for") gets a sentence that lists
         them, from the articles quoted: leaving them out is the unsafe answer."""
-        if self.kinds is None or self.kinds.classify(question).main != "when_to_worry":
+        if self.kinds is None or self.kinds.main_kind(question) != "when_to_worry":
             return chosen
         quoted = {candidates[j][2].chunk.source for j in chosen}
         signs = [

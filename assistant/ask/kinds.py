@@ -226,6 +226,17 @@ class AnswerKinds:
             kinds = tuple(k for k in kinds if k != "comparison")
         return Asked(kinds=kinds, worries=worries, focus=self.focus_of(text), sides=sides)
 
+    def main_kind(self, question: str) -> str | None:
+        """classify(question).main, reading only up to the first kind that matches (the answer
+        asks this of every question; the full reading costs about five times as much)."""
+        text = " ".join(question.lower().split())
+        for kind in self.order:
+            if _any(self.kinds[kind].question, text) and (
+                kind != "comparison" or comparison_sides(text) is not None
+            ):
+                return kind
+        return None
+
     def focus_of(self, text: str) -> frozenset[str]:
         words = [w.strip("'-") for w in WORD.findall(text.lower())]
         return frozenset(self._stem(w) for w in words if len(w) > 2 and w not in FRAME_WORDS)

@@ -7,6 +7,7 @@ the console's events live in another Blocks, behind its own login.
 import asyncio
 import logging
 import os
+import sys
 
 import gradio as gr
 from fastapi import FastAPI
@@ -16,7 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from ..settings import Settings
 from .audit import AuditLog
 from .console import build_admin_app
-from .feedback import FeedbackLog
+from .feedback import FeedbackLog, mask
 from .static import console_off_page, page_css, static_text
 from .throttle import LoginThrottle, QuestionLimiter, client_address
 from .visitor import build_visitor_app
@@ -215,10 +216,25 @@ def add_health(app: FastAPI, assistant) -> None:
         )
 
 
+# Imported by nothing the web app serves, only by reports and evaluation: Gradio imports
+# matplotlib if it can, around every event, and the first import (with pyplot, to resolve its
+# backend) cost 0.8 s of CPU while the first visitors waited, and its memory for good.
+NOT_IN_THE_WEB_PROCESS = ("matplotlib",)
+
+
+def keep_out_of_process(names: tuple[str, ...] = NOT_IN_THE_WEB_PROCESS) -> None:
+    """`import name` fails at once in this process (Gradio then skips what needs it)."""
+    for name in names:
+        if name not in sys.modules:
+            sys.modules[name] = None  # type: ignore[assignment]
+
+
 def serve(assistant, settings: Settings) -> None:
     import uvicorn
 
+    keep_out_of_process()
     assistant.warm_up()
+    mask("call +1 555 0100")  # loads the phone-number tables now, not on a visitor's message
     uvicorn.run(
         create_app(assistant, settings),
         host=settings.host,

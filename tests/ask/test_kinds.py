@@ -1,9 +1,13 @@
 """What a question asks for: its kind of answer, its worry, and a comparison's two sides."""
 
+from pathlib import Path
+
 import pytest
 
 from assistant.ask.kinds import AnswerKinds, comparison_sides
 from assistant.errors import AssistantError
+
+EVALSETS = Path(__file__).resolve().parents[2] / "knowledge" / "evalsets"
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +31,18 @@ def kinds():
 )
 def test_the_main_kind_of_answer_wanted(kinds, question, kind):
     assert kinds.classify(question).main == kind
+
+
+def test_the_quick_main_kind_is_the_full_readings_main_kind(kinds):
+    """main_kind stops at the first kind that matches; on every question of the evaluation
+    sets (and a comparison without two sides) it says what classify says."""
+    from assistant.eval.questions import load_questions
+
+    questions = [q["question"] for q in load_questions(sorted(EVALSETS.glob("*.jsonl")))]
+    questions += ["which one helps?", "heat or ice for a stiff neck?", "occipital nerves"]
+    assert len(questions) > 300
+    for question in questions:
+        assert kinds.main_kind(question) == kinds.classify(question).main, question
 
 
 def test_a_question_without_cues_has_no_kind_and_keeps_its_focus(kinds):

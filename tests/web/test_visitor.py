@@ -190,6 +190,25 @@ def test_the_web_process_imports_nothing_only_eval_or_reports_use():
     assert out.stdout.strip() == "[]"
 
 
+def test_the_served_app_keeps_matplotlib_out_through_gradios_events():
+    """Gradio imports matplotlib around every event when it can; the served app's process
+    makes that import fail at once, so no event imports it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, app; from assistant.web.server import keep_out_of_process; "
+        "keep_out_of_process(); from gradio import utils; "
+        "exec('with utils.MatplotlibBackendMananger(): pass'); "
+        "print(sys.modules.get('matplotlib'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "None"
+
+
 def test_shown_as_text_and_read_back_unchanged():
     from hypothesis import given, settings
     from hypothesis import strategies as st
