@@ -357,6 +357,7 @@ def test_a_broken_red_flags_file_says_what_is_wrong(tmp_path):
         ("Can you prescribe me gabapentin?", "dose"),
         ("Do I have a brain tumour? yes or no", "diagnosis"),
         ("what's wrong with me?", "diagnosis"),
+        ("here are my scan results, which type of headache do i have?", "diagnosis"),
         ("honestly, do you think my headache is something dangerous?", "diagnosis"),
         ("What's a good recipe for lasagne?", "off_topic"),
         ("Help me fix this Python code", "off_topic"),
@@ -381,6 +382,8 @@ def test_declines(guard, message, reason):
         "what are the warning signs of meningitis? i saw it on the news",
         # How safe a treatment is: a question about the treatment (once "diagnosis").
         "honestly i'm scared of the injection. is it dangerous?",
+        # What a test can show: a question about the test (once "diagnosis").
+        "Why can't a scan show which type of headache I have?",
     ],
 )
 def test_not_declined_by_guard(guard, message):

@@ -129,7 +129,11 @@ _DIAGNOSIS_EXCEPT = re.compile(
     r" have\b|\bdiagnosed with\b.{0,60}\bwhat (?:does|is|do)\b|\bwhat does (?:it|that) mean\b|"
     # How safe a treatment or test is asks about the treatment, not for a diagnosis.
     r"\b(?:surgery|operations?|procedures?|injections?|nerve blocks?|manipulation|adjustments?|"
-    r"treatments?|scans?|mri|x-?rays?)\b.{0,40}\b(?:dangerous|risky|serious|safe)\b"
+    r"treatments?|scans?|mri|x-?rays?)\b.{0,40}\b(?:dangerous|risky|serious|safe)\b|"
+    # What a test can show asks about the test ("why can't a scan show which type I have?").
+    r"\b(?:can|could|will|would|does|do|why can'?t|why (?:doesn'?t|don'?t|won'?t|wouldn'?t))"
+    r"\s+(?:an? |the |my )?(?:scans?|tests?|mri|x-?rays?|imaging|ct(?: scans?)?|blood tests?)"
+    r"\s+(?:shows?|tell|find|detect|see|pick up|prove)\b"
 )
 
 # Words that place a message inside health (so never off_topic at the guard).
