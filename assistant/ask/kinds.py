@@ -228,7 +228,7 @@ class AnswerKinds:
 
     def main_kind(self, question: str) -> str | None:
         """classify(question).main, reading only up to the first kind that matches (the answer
-        asks this of every question; the full reading costs about five times as much)."""
+        asks this of every question; the full reading costs about twice as much)."""
         text = " ".join(question.lower().split())
         for kind in self.order:
             if _any(self.kinds[kind].question, text) and (
