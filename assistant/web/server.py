@@ -225,8 +225,7 @@ NOT_IN_THE_WEB_PROCESS = ("matplotlib",)
 def keep_out_of_process(names: tuple[str, ...] = NOT_IN_THE_WEB_PROCESS) -> None:
     """`import name` fails at once in this process (Gradio then skips what needs it)."""
     for name in names:
-        if name not in sys.modules:
-            sys.modules[name] = None  # type: ignore[assignment]
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # as offline.py does
 
 
 def serve(assistant, settings: Settings) -> None:

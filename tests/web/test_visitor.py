@@ -174,39 +174,37 @@ def test_running_app_answers_from_an_article_ingested_after_start(tmp_path, embe
         assert "Saunas and neck tension" in markdown and "[1]" in markdown
 
 
-def test_the_web_process_imports_nothing_only_eval_or_reports_use():
+def _printed_by_fresh_process(code: str) -> str:
+    """What `python -c code` prints, run from the repo in a process of its own."""
     import subprocess
     import sys
 
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_the_web_process_imports_nothing_only_eval_or_reports_use():
     code = (
         "import sys, app, assistant.web.server; "
         "print(sorted({m.split('.')[0] if not m.startswith('assistant.') else m "
         "for m in sys.modules if m.startswith(('matplotlib', 'assistant.eval', 'pytest'))}))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+    assert _printed_by_fresh_process(code) == "[]"
 
 
 def test_the_served_app_keeps_matplotlib_out_through_gradios_events():
     """Gradio imports matplotlib around every event when it can; the served app's process
     makes that import fail at once, so no event imports it."""
-    import subprocess
-    import sys
-
     code = (
         "import sys, app; from assistant.web.server import keep_out_of_process; "
         "keep_out_of_process(); from gradio import utils; "
         "exec('with utils.MatplotlibBackendMananger(): pass'); "
         "print(sys.modules.get('matplotlib'))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "None"
+    assert _printed_by_fresh_process(code) == "None"
 
 
 def test_shown_as_text_and_read_back_unchanged():
